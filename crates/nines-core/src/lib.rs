@@ -1,0 +1,16 @@
+//! The pure core of nines: the SLO model and its arithmetic.
+//!
+//! Everything above this crate (spec formats, the store, backends, the server, the CLI)
+//! speaks in these types. Nothing here performs I/O: no files, no clocks, no network. The
+//! current time is always passed in, which is what makes `--at` and backfills honest.
+
+#![deny(missing_docs)]
+
+pub mod duration;
+pub mod expr;
+pub mod model;
+pub mod name;
+pub mod ratio;
+
+pub use duration::Duration;
+pub use ratio::Ratio;

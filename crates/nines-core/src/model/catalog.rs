@@ -1,0 +1,172 @@
+//! The catalog: everything loaded from a set of spec files, in one model.
+
+use crate::model::{
+    ErrorBudgetPolicy, Indicator, Labels, Origin, Ownership, Review, Sla, Sli, Slo,
+};
+
+/// A service: the unit that owns SLOs, SLAs and (by default) an error budget policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    /// Where it was written.
+    pub origin: Origin,
+    /// Name, unique in a catalog.
+    pub name: String,
+    /// Human title.
+    pub display_name: Option<String>,
+    /// What the service does.
+    pub description: Option<String>,
+    /// Free-form labels.
+    pub labels: Labels,
+    /// Default ownership for the service's SLOs.
+    pub ownership: Ownership,
+    /// Default review for the service's SLOs.
+    pub review: Review,
+    /// Default error budget policy for the service's SLOs, by name.
+    pub policy: Option<String>,
+}
+
+impl Service {
+    /// A service named `name` with nothing else set.
+    pub fn new(name: impl Into<String>) -> Self {
+        Service {
+            origin: Origin::default(),
+            name: name.into(),
+            display_name: None,
+            description: None,
+            labels: Labels::new(),
+            ownership: Ownership::default(),
+            review: Review::default(),
+            policy: None,
+        }
+    }
+}
+
+/// Where alerts go (OpenSLO AlertNotificationTarget).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotificationTarget {
+    /// Where it was written.
+    pub origin: Origin,
+    /// Name that alerting refers to.
+    pub name: String,
+    /// The kind: `alertmanager`, `webhook`, `email`, `slack`, `pagerduty`...
+    pub kind: Option<String>,
+    /// The address: a URL, an e-mail address, a channel.
+    pub target: String,
+    /// In words.
+    pub description: Option<String>,
+}
+
+/// A named data source (OpenSLO DataSource): a type and its connection details.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataSource {
+    /// Where it was written.
+    pub origin: Origin,
+    /// Name that SLIs refer to.
+    pub name: String,
+    /// The source type (`Prometheus`, `Datadog`...).
+    pub kind: String,
+    /// Connection details, verbatim.
+    pub connection: serde_json::Value,
+    /// In words.
+    pub description: Option<String>,
+}
+
+/// Everything loaded from a set of specs.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Catalog {
+    /// Services.
+    pub services: Vec<Service>,
+    /// Named SLIs, each with the service it belongs to (OpenSLO SLIs have none: `None`).
+    pub slis: Vec<(Option<String>, Sli)>,
+    /// SLOs.
+    pub slos: Vec<Slo>,
+    /// SLAs.
+    pub slas: Vec<Sla>,
+    /// Error budget policies.
+    pub policies: Vec<ErrorBudgetPolicy>,
+    /// Notification targets.
+    pub notification_targets: Vec<NotificationTarget>,
+    /// Data sources.
+    pub data_sources: Vec<DataSource>,
+}
+
+impl Catalog {
+    /// Adds everything from `other`.
+    pub fn extend(&mut self, other: Catalog) {
+        self.services.extend(other.services);
+        self.slis.extend(other.slis);
+        self.slos.extend(other.slos);
+        self.slas.extend(other.slas);
+        self.policies.extend(other.policies);
+        self.notification_targets.extend(other.notification_targets);
+        self.data_sources.extend(other.data_sources);
+    }
+    /// A service by name.
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|service| service.name == name)
+    }
+    /// An SLO by service and name.
+    pub fn slo(&self, service: &str, name: &str) -> Option<&Slo> {
+        self.slos
+            .iter()
+            .find(|slo| slo.service == service && slo.name == name)
+    }
+    /// The SLOs of a service, in spec order.
+    pub fn slos_of<'a>(&'a self, service: &'a str) -> impl Iterator<Item = &'a Slo> + 'a {
+        self.slos.iter().filter(move |slo| slo.service == service)
+    }
+    /// An SLA by service and name.
+    pub fn sla(&self, service: &str, name: &str) -> Option<&Sla> {
+        self.slas
+            .iter()
+            .find(|sla| sla.service == service && sla.name == name)
+    }
+    /// The SLA an SLO serves, if it names one that exists.
+    pub fn sla_of(&self, slo: &Slo) -> Option<&Sla> {
+        slo.sla
+            .as_deref()
+            .and_then(|name| self.sla(&slo.service, name))
+    }
+    /// A policy by name.
+    pub fn policy(&self, name: &str) -> Option<&ErrorBudgetPolicy> {
+        self.policies.iter().find(|policy| policy.name == name)
+    }
+    /// The policy in force for an SLO: its own, or its service's.
+    pub fn policy_of(&self, slo: &Slo) -> Option<&ErrorBudgetPolicy> {
+        slo.policy.as_deref().and_then(|name| self.policy(name))
+    }
+    /// A named SLI visible from `service`: one of the service's own, or a global one.
+    pub fn named_sli(&self, service: &str, name: &str) -> Option<&Sli> {
+        let matches = |owner: Option<&str>| owner.is_none_or(|owner| owner == service);
+        self.slis
+            .iter()
+            .filter(|(owner, sli)| sli.name.as_deref() == Some(name) && matches(owner.as_deref()))
+            .min_by_key(|(owner, _)| owner.is_none())
+            .map(|(_, sli)| sli)
+    }
+    /// Every distinct series key (see [`Slo::series_key`]) with its SLO and objective.
+    pub fn series(&self) -> Vec<(String, &Slo, &crate::model::Objective)> {
+        let mut out = Vec::new();
+        for slo in &self.slos {
+            if matches!(slo.indicator, Indicator::Composite(_)) {
+                continue;
+            }
+            for objective in &slo.objectives {
+                out.push((slo.series_key(objective), slo, objective));
+            }
+        }
+        out
+    }
+    /// Services in name order, including those only implied by SLOs.
+    pub fn service_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .services
+            .iter()
+            .map(|service| service.name.clone())
+            .chain(self.slos.iter().map(|slo| slo.service.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}

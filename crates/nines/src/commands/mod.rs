@@ -1,0 +1,19 @@
+//! One module per command; each turns parsed arguments into a [`Status`].
+
+mod convert;
+mod validate;
+
+use crate::cli::{Cli, Command, Status};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Convert(args) => convert::run(&args),
+    }
+}
+
+/// Today's date in the local time zone: the default for review checks.
+pub fn today() -> jiff::civil::Date {
+    jiff::ZonedDateTime::now().date()
+}
