@@ -152,12 +152,9 @@ impl Duration {
     }
     /// Divide by a whole number (rounding down); dividing by zero gives zero.
     pub const fn div(self, by: u64) -> Duration {
-        if by == 0 {
-            Duration::ZERO
-        } else {
-            Duration {
-                millis: self.millis / by,
-            }
+        match self.millis.checked_div(by) {
+            Some(millis) => Duration { millis },
+            None => Duration::ZERO,
         }
     }
     /// As a jiff signed duration for timestamp arithmetic.

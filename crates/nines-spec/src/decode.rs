@@ -84,7 +84,8 @@ impl<'n> Fields<'n> {
                 Rule::WrongType,
                 node,
                 format!("{what} must be a mapping, found {}", node.kind_name()),
-            );
+            )
+            .hint("write `key: value` lines, indented under it");
             return None;
         };
         for (key, _) in entries {
@@ -184,7 +185,8 @@ pub fn string(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<String> {
                 Rule::WrongType,
                 node,
                 format!("{what} must be a string, found {}", node.kind_name()),
-            );
+            )
+            .hint("write a single value on the same line; quote it if it contains `: `");
             None
         }
     }
@@ -236,13 +238,14 @@ pub fn percent(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Ratio> {
                 Rule::WrongType,
                 node,
                 format!("{what} must be a percentage, found {}", node.kind_name()),
-            );
+            )
+            .hint("write a percentage such as `99.9%`");
             return None;
         }
     };
     match text.parse::<Ratio>() {
         Ok(value) => Some(value),
-        Err(problem) => {
+        Err(_) => {
             let hint = match text.trim().parse::<f64>() {
                 Ok(number) if number > 0.0 && number < 1.0 => {
                     format!(
@@ -253,8 +256,12 @@ pub fn percent(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Ratio> {
                 Ok(number) => format!("write `{}%`", nines_core::ratio::format_decimal(number, 10)),
                 Err(_) => "write a percentage such as `99.9%`".to_string(),
             };
-            cx.report(Rule::InvalidPercentage, node, format!("{what}: {problem}"))
-                .hint(hint);
+            cx.report(
+                Rule::InvalidPercentage,
+                node,
+                format!("{what}: `{text}` is not a percentage"),
+            )
+            .hint(hint);
             None
         }
     }
@@ -316,7 +323,8 @@ pub fn number(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<f64> {
         Rule::WrongType,
         node,
         format!("{what} must be a number, found {}", node.kind_name()),
-    );
+    )
+    .hint("write a plain number such as `14.4`, without quotes");
     None
 }
 
@@ -372,7 +380,8 @@ pub fn string_map(cx: &mut Cx<'_>, node: &Node, what: &str) -> Labels {
             Rule::WrongType,
             node,
             format!("{what} must be a mapping, found {}", node.kind_name()),
-        );
+        )
+        .hint("write `name: value` pairs, one per line");
         return labels;
     };
     for (key, value) in entries {
@@ -401,7 +410,8 @@ pub fn string_map(cx: &mut Cx<'_>, node: &Node, what: &str) -> Labels {
                     Rule::WrongType,
                     value,
                     format!("{what} `{key}` must be a string, found a mapping"),
-                );
+                )
+                .hint("label values are plain strings");
             }
         }
     }

@@ -170,6 +170,10 @@ fn string_text(text: &str, level: usize) -> String {
         }
         return out;
     }
+    if text.contains('"') && !text.chars().any(char::is_control) {
+        // Single quotes keep JSON and PromQL readable: only `'` needs escaping, as `''`.
+        return format!("'{}'", text.replace('\'', "''"));
+    }
     quoted(text)
 }
 
@@ -191,9 +195,10 @@ fn is_plain_safe(text: &str) -> bool {
         return false;
     }
     let first = text.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
-        && !(first == '-' && text.len() > 1 && !text.starts_with("- ") && !text.starts_with("--"))
-    {
+    // A leading `-` is fine before a non-space character (`-5%`), except `--` and `- `.
+    let harmless_dash =
+        first == '-' && text.len() > 1 && !text.starts_with("- ") && !text.starts_with("--");
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !harmless_dash {
         return false;
     }
     if text.contains(": ") || text.contains(" #") || text.ends_with(':') || text.contains('\t') {

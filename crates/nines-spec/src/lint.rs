@@ -90,7 +90,10 @@ fn lint_slo(catalog: &Catalog, slo: &Slo, today: jiff::civil::Date, out: &mut Ve
                 slo.origin.field("name"),
                 format!("SLO `{name}` has no error budget policy: missing it has no consequences"),
             )
-            .hint("add `policy: <name>` to the SLO or its service, naming an ErrorBudgetPolicy"),
+            .hint(governance_hint(
+                slo,
+                "`policy: <name>` (an ErrorBudgetPolicy)",
+            )),
         );
     }
 }
@@ -333,7 +336,7 @@ fn lint_window(slo: &Slo, out: &mut Vec<Diagnostic>) {
 fn lint_alerting(slo: &Slo, out: &mut Vec<Diagnostic>) {
     let window = slo.window.nominal_length();
     let defaulted = slo.alerting.windows.is_empty();
-    for row in slo.alerting.effective_windows() {
+    for row in slo.alerting.effective_windows(window) {
         let location = if defaulted {
             slo.origin.field("alerting")
         } else {
@@ -449,6 +452,22 @@ fn describe_budgeting(budgeting: &Budgeting) -> String {
     }
 }
 
+/// Where to add governance fields, in the vocabulary of the SLO's own format: formats
+/// without such fields take a nines/v1 Service document for the same service.
+fn governance_hint(slo: &Slo, native_example: &str) -> String {
+    match slo.origin.format() {
+        Some("openslo") => format!(
+            "add {native_example} to the `nines.dev/extensions` annotation of the SLO or of its Service `{}`",
+            slo.service
+        ),
+        Some("sloth" | "pyrra") => format!(
+            "add a nines/v1 Service document named `{}` with {native_example}; its SLOs inherit it",
+            slo.service
+        ),
+        _ => format!("add {native_example} to the SLO or its service"),
+    }
+}
+
 fn lint_people(slo: &Slo, today: jiff::civil::Date, out: &mut Vec<Diagnostic>) {
     let name = slo.qualified_name();
     if slo.ownership.owner.is_none() {
@@ -458,7 +477,7 @@ fn lint_people(slo: &Slo, today: jiff::civil::Date, out: &mut Vec<Diagnostic>) {
                 slo.origin.field("name"),
                 format!("SLO `{name}` has no owner"),
             )
-            .hint("add `owner: <team>` to the SLO or its service"),
+            .hint(governance_hint(slo, "`owner: <team>`")),
         );
     }
     if slo.ownership.approvers.is_empty() {
@@ -468,13 +487,18 @@ fn lint_people(slo: &Slo, today: jiff::civil::Date, out: &mut Vec<Diagnostic>) {
                 slo.origin.field("name"),
                 format!("SLO `{name}` has no approver: executive buy-in is not recorded"),
             )
-            .hint("add `approvers: [{name: ..., role: ..., approved: YYYY-MM-DD}]`"),
+            .hint(governance_hint(
+                slo,
+                "`approvers: [{name: ..., role: ..., approved: YYYY-MM-DD}]`",
+            )),
         );
     }
+    let hint = governance_hint(slo, &format!("`review: {{last: {today}}}` once reviewed"));
     lint_review(
         &slo.review,
         &slo.origin,
         &format!("SLO `{name}`"),
+        &hint,
         today,
         out,
     );
@@ -484,13 +508,14 @@ fn lint_review(
     review: &Review,
     origin: &nines_core::model::Origin,
     what: &str,
+    missing_hint: &str,
     today: jiff::civil::Date,
     out: &mut Vec<Diagnostic>,
 ) {
     match review.last_reviewed {
         None => out.push(
             Diagnostic::new(Rule::ReviewMissing, origin.field("name"), format!("{what} has no review date"))
-                .hint(format!("add `review: {{last: {today}}}` after reviewing it; reviews are due every {}", review.interval)),
+                .hint(format!("{missing_hint}; reviews are due every {}", review.interval)),
         ),
         Some(last) if review.is_overdue(today) => out.push(
             Diagnostic::new(
@@ -567,10 +592,12 @@ fn lint_policy(
             );
         }
     }
+    let hint = format!("add `review: {{last: {today}}}` to the policy once reviewed");
     lint_review(
         &policy.review,
         &policy.origin,
         &format!("policy `{}`", policy.name),
+        &hint,
         today,
         out,
     );

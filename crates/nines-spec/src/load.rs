@@ -54,7 +54,8 @@ pub enum LoadError {
 const SPEC_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
 /// Every spec file named by `paths`: files as given, directories walked recursively
-/// (hidden entries skipped), in a stable order.
+/// (hidden entries and those listed in a directory's `.ninesignore` skipped), in a
+/// stable order.
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut files = Vec::new();
     for path in paths {
@@ -75,6 +76,39 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     Ok(files)
 }
 
+/// The file that keeps entries out of a directory walk (drafts, copies in another format).
+pub const IGNORE_FILE: &str = ".ninesignore";
+
+/// Patterns from a directory's `.ninesignore`: one name per line, `*` matching any run of
+/// characters, a trailing `/` for directories only, `#` starting a comment.
+fn ignore_patterns(directory: &Path) -> Vec<(String, bool)> {
+    let Ok(text) = std::fs::read_to_string(directory.join(IGNORE_FILE)) else {
+        return Vec::new();
+    };
+    text.lines()
+        .map(|line| line.split('#').next().unwrap_or_default().trim())
+        .filter(|line| !line.is_empty())
+        .map(|line| match line.strip_suffix('/') {
+            Some(name) => (name.to_string(), true),
+            None => (line.to_string(), false),
+        })
+        .collect()
+}
+
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((prefix, rest)) => {
+            let Some(remaining) = name.strip_prefix(prefix) else {
+                return false;
+            };
+            (0..=remaining.len())
+                .filter(|index| remaining.is_char_boundary(*index))
+                .any(|index| glob_matches(rest, &remaining[index..]))
+        }
+    }
+}
+
 fn walk(directory: &Path, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     let io = |source| LoadError::Io {
         path: directory.to_path_buf(),
@@ -85,15 +119,23 @@ fn walk(directory: &Path, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
         .collect::<Result<_, _>>()
         .map_err(io)?;
     entries.sort_by_key(std::fs::DirEntry::file_name);
+    let ignored = ignore_patterns(directory);
     for entry in entries {
         let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
+        let file_name = entry.file_name().to_string_lossy().to_string();
+        if file_name.starts_with('.') {
             continue;
         }
         let file_type = entry.file_type().map_err(|source| LoadError::Io {
             path: path.clone(),
             source,
         })?;
+        let skip = ignored.iter().any(|(pattern, directory_only)| {
+            (!directory_only || file_type.is_dir()) && glob_matches(pattern, &file_name)
+        });
+        if skip {
+            continue;
+        }
         if file_type.is_dir() {
             walk(&path, files)?;
         } else if path
@@ -147,15 +189,25 @@ pub fn load_sources(sources: &[Source]) -> Loaded {
     for source in sources {
         match yaml::parse_documents(&source.text) {
             Ok(documents) => parsed.push((source.name.clone(), documents)),
-            Err(error) => loaded.diagnostics.push(Diagnostic::new(
-                Rule::YamlSyntax,
-                nines_core::model::Location::new(
-                    source.name.clone(),
-                    error.position.line,
-                    error.position.column,
-                ),
-                error.message,
-            )),
+            Err(error) => {
+                let hint = if error.message.starts_with("duplicate key") {
+                    "keep one of the two keys"
+                } else {
+                    "check the indentation here; quote strings that contain `: ` or ` #`, or start with `{`, `[`, `*`, `&`, `!` or `%`"
+                };
+                loaded.diagnostics.push(
+                    Diagnostic::new(
+                        Rule::YamlSyntax,
+                        nines_core::model::Location::new(
+                            source.name.clone(),
+                            error.position.line,
+                            error.position.column,
+                        ),
+                        error.message,
+                    )
+                    .hint(hint),
+                );
+            }
         }
     }
     let mut openslo = formats::openslo::Collector::default();
@@ -208,4 +260,18 @@ fn expand_lists(documents: &[Node]) -> Vec<&Node> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_matches;
+
+    #[test]
+    fn globs_match_names() {
+        assert!(glob_matches("openslo", "openslo"));
+        assert!(glob_matches("*.draft.yaml", "a.draft.yaml"));
+        assert!(glob_matches("old-*", "old-checkout.yaml"));
+        assert!(!glob_matches("old-*", "checkout.yaml"));
+        assert!(glob_matches("*", "anything"));
+    }
 }

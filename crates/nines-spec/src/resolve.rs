@@ -158,19 +158,31 @@ fn inherit_service_defaults(catalog: &mut Catalog) {
         let Some(service) = services.get(&slo.service) else {
             continue;
         };
+        // Inherited values point at where the service wrote them.
         if slo.ownership.owner.is_none() {
             slo.ownership.owner.clone_from(&service.ownership.owner);
+            inherit_location(&mut slo.origin, &service.origin, "owner");
         }
         if slo.ownership.approvers.is_empty() {
             slo.ownership
                 .approvers
                 .clone_from(&service.ownership.approvers);
+            inherit_location(&mut slo.origin, &service.origin, "approvers");
         }
         if slo.review.last_reviewed.is_none() {
             slo.review = service.review.clone();
+            inherit_location(&mut slo.origin, &service.origin, "review");
         }
         if slo.policy.is_none() {
             slo.policy.clone_from(&service.policy);
+        }
+    }
+}
+
+fn inherit_location(origin: &mut Origin, from: &Origin, field: &'static str) {
+    if origin.field_if_written(field).is_none() {
+        if let Some(location) = from.field_if_written(field) {
+            origin.set_field(field, location);
         }
     }
 }

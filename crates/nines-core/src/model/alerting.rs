@@ -125,12 +125,16 @@ impl Alerting {
             ),
         ]
     }
-    /// The rows in force: the SLO's own, or the defaults.
-    pub fn effective_windows(&self) -> Vec<BurnRateWindow> {
+    /// The rows in force for an SLO window of `slo_window`: the SLO's own, or the
+    /// defaults whose long window fits in the SLO window (a 3-day look-back means nothing
+    /// for a 1-day SLO).
+    pub fn effective_windows(&self, slo_window: Duration) -> Vec<BurnRateWindow> {
         if self.disabled {
             Vec::new()
         } else if self.windows.is_empty() {
-            Self::default_windows()
+            let mut rows = Self::default_windows();
+            rows.retain(|row| row.long <= slo_window);
+            rows
         } else {
             self.windows.clone()
         }

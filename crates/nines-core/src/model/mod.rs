@@ -31,7 +31,7 @@ pub use slo::{
     Budgeting, Composite, CompositeMember, DEFAULT_OBJECTIVE, Indicator, MemberSource, Objective,
     ObjectiveThreshold, SliRef, Slo,
 };
-pub use window::{CalendarUnit, Window};
+pub use window::{CalendarUnit, DEFAULT_CALENDAR_ANCHOR, Window, significant_anchor};
 
 /// Labels and annotations: sorted so output is stable.
 pub type Labels = BTreeMap<String, String>;

@@ -41,6 +41,11 @@ pub enum CalendarUnit {
     Year,
 }
 
+/// Where periods of a multi-period calendar window start counting when the spec gives no
+/// anchor: Monday 2024-01-01 00:00, which also starts a month, a quarter and a year.
+pub const DEFAULT_CALENDAR_ANCHOR: jiff::civil::DateTime =
+    jiff::civil::date(2024, 1, 1).at(0, 0, 0, 0);
+
 impl CalendarUnit {
     /// The word used in specs.
     pub fn as_str(self) -> &'static str {
@@ -94,6 +99,18 @@ impl CalendarUnit {
             CalendarUnit::Year => Duration::from_days(366).saturating_add(hour),
         }
     }
+}
+
+/// The anchor to keep for a calendar window of `count` `unit`s starting at `start`:
+/// `None` when it changes nothing (a natural period start for single periods, or the
+/// default anchor), so equal windows compare equal however they were written.
+pub fn significant_anchor(
+    unit: CalendarUnit,
+    count: u32,
+    start: jiff::civil::DateTime,
+) -> Option<jiff::civil::DateTime> {
+    let redundant = (count == 1 && unit.is_period_start(start)) || start == DEFAULT_CALENDAR_ANCHOR;
+    (!redundant).then_some(start)
 }
 
 impl Window {

@@ -306,9 +306,9 @@ fn sli_spec(sli: &Sli) -> (Map<String, Value>, Map<String, Value>) {
     let events = sli.events.as_ref();
     // Events go in OpenSLO fields only when nothing else can; otherwise in extensions.
     let events_in_fields = prometheus.is_none() && external.is_none() && events.is_some();
-    if events.is_some() && !events_in_fields {
-        insert_some(&mut extensions, "events", native::events_value(sli));
-    }
+    // The events source is always kept whole in the extensions: the `nines` metric
+    // sources below only exist so that OpenSLO tools see a complete SLI.
+    insert_some(&mut extensions, "events", native::events_value(sli));
     let ext_side = |side: &Option<Value>| {
         side.as_ref().map(|spec| {
             external_source(
@@ -834,7 +834,7 @@ fn write_alerting(
     }
     let window = slo.window.nominal_length();
     let mut policies = Vec::new();
-    for row in &alerting.effective_windows() {
+    for row in &alerting.effective_windows(window) {
         let row_name = row
             .name
             .clone()

@@ -33,7 +33,8 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Status> {
     };
     let errors: Vec<&Diagnostic> = validation.errors().collect();
     let warnings: Vec<&Diagnostic> = validation.warnings().collect();
-    let valid = errors.is_empty() && !(args.strict && !warnings.is_empty());
+    let warnings_fail = args.strict && !warnings.is_empty();
+    let valid = errors.is_empty() && !warnings_fail;
     let catalog = &validation.loaded.catalog;
     match args.output {
         OutputFormat::Json => output::json(&Report {

@@ -534,7 +534,6 @@ pub(crate) fn window(cx: &mut Cx<'_>, node: &Node, zone: &str) -> Option<Window>
                 *slot = count as u32;
             }
         }
-        let count_is_one = matches!(window, Window::Calendar { count: 1, .. });
         if let Some(start_node) = fields.get("start") {
             let start_text = string(cx, start_node, "start")?;
             match start_text
@@ -543,11 +542,9 @@ pub(crate) fn window(cx: &mut Cx<'_>, node: &Node, zone: &str) -> Option<Window>
                 .parse::<jiff::civil::DateTime>()
             {
                 Ok(start) => {
-                    // An anchor at a natural period start is the same as none.
-                    if !(count_is_one && unit.is_period_start(start)) {
-                        if let Window::Calendar { anchor, .. } = &mut window {
-                            *anchor = Some(start);
-                        }
+                    // An anchor that changes nothing is the same as none.
+                    if let Window::Calendar { anchor, count, .. } = &mut window {
+                        *anchor = nines_core::model::significant_anchor(unit, *count, start);
                     }
                 }
                 Err(_) => {

@@ -123,6 +123,7 @@ impl<'n> Collector<'n> {
             return;
         }
         let mut index: HashMap<(&str, &str), &Document<'n>> = HashMap::new();
+        let mut unique: Vec<&Document<'n>> = Vec::with_capacity(self.documents.len());
         for document in &self.documents {
             let key = (document.kind.as_str(), document.name.as_str());
             if let Some(first) = index.get(&key) {
@@ -134,17 +135,20 @@ impl<'n> Collector<'n> {
                     document.node,
                     format!("{} `{}` is defined twice", document.kind, document.name),
                 )
-                .hint(format!("the first definition is at {first_location}"));
+                .hint(format!(
+                    "the first definition is at {first_location}; rename or remove one"
+                ));
                 continue;
             }
             index.insert(key, document);
+            unique.push(document);
         }
         let mut state = State {
             index,
             data_sources: HashMap::new(),
             slis: HashMap::new(),
         };
-        for document in &self.documents {
+        for document in &unique {
             let mut cx = Cx::new(document.file.clone(), "openslo", diagnostics);
             match document.kind.as_str() {
                 "DataSource" => {
@@ -189,7 +193,7 @@ impl<'n> Collector<'n> {
             }
         }
         // Alert policies and conditions are validated even when no SLO uses them.
-        for document in &self.documents {
+        for document in &unique {
             let mut cx = Cx::new(document.file.clone(), "openslo", diagnostics);
             match document.kind.as_str() {
                 "AlertPolicy" => {
@@ -951,12 +955,7 @@ fn decode_slo(
     } else {
         match (fields.get("indicator"), fields.get("indicatorRef")) {
             (Some(inline), None) => {
-                let Some(inline_fields) =
-                    Fields::open(cx, inline, "an inline indicator", INLINE_FIELDS)
-                else {
-                    return None;
-                };
-                let _ = inline_fields;
+                Fields::open(cx, inline, "an inline indicator", INLINE_FIELDS)?;
                 decode_sli_inline(cx, inline, state).map(|mut sli| {
                     // An inline SLI named like its SLO is the same as an unnamed one.
                     if sli.name.as_deref() == Some(slo_name.as_str()) {
@@ -1004,7 +1003,25 @@ fn decode_slo(
     let mut slice_window: Option<(nines_core::Duration, &Node)> = None;
     let mut objectives = Vec::new();
     let mut members = Vec::new();
-    let mut threshold_bound: Option<(Op, f64)> = None;
+    // A threshold SLI written by nines carries its own bound in its extensions; objectives
+    // whose op/value differ from it are overrides. Otherwise the first objective's bound
+    // is the SLI's.
+    let indicator_node = match (
+        fields.get("indicator"),
+        fields.get("indicatorRef").and_then(Node::as_scalar),
+    ) {
+        (Some(inline), _) => Some(inline),
+        (None, Some(reference)) => state
+            .index
+            .get(&("SLI", reference))
+            .map(|document| document.node),
+        _ => None,
+    };
+    let bound_known = indicator_node.is_some_and(threshold_in_extensions);
+    let mut threshold_bound: Option<(Op, f64)> = match (&sli_kind, bound_known) {
+        (Some(SliKind::Threshold { op, value }), true) => Some((*op, *value)),
+        _ => None,
+    };
     for (index, node) in objective_nodes.iter().enumerate() {
         let Some(objective_fields) = Fields::open(cx, node, "an objective", OBJECTIVE_FIELDS)
         else {
@@ -1028,7 +1045,7 @@ fn decode_slo(
                 (
                     Ratio::from_fraction(value),
                     node,
-                    value >= 0.0 && value < 1.0,
+                    (0.0..1.0).contains(&value),
                     "target must be in [0, 1)",
                 )
             }),
@@ -1132,9 +1149,26 @@ fn decode_slo(
             )
             .hint("add `timeSliceWindow: 1m`");
         }
+        // A composite objective's own indicator decides whether it is a threshold.
+        let objective_is_threshold = match (
+            objective_fields.get("indicator"),
+            objective_fields
+                .get("indicatorRef")
+                .and_then(Node::as_scalar),
+        ) {
+            (Some(inline), _) => inline
+                .get("spec")
+                .and_then(|spec| spec.get("thresholdMetric"))
+                .is_some(),
+            (None, Some(reference)) => state
+                .slis
+                .get(reference)
+                .is_some_and(|sli| matches!(sli.kind, SliKind::Threshold { .. })),
+            _ => matches!(sli_kind, Some(SliKind::Threshold { .. })),
+        };
         if budgeting_kind == Some("Timeslices")
             && objective.slice_target.is_none()
-            && !matches!(sli_kind, Some(SliKind::Threshold { .. }))
+            && !objective_is_threshold
         {
             cx.report(
                 Rule::InconsistentTimeSlices,
@@ -1314,7 +1348,8 @@ fn decode_slo(
         Indicator::Composite(Composite { members })
     } else {
         let (mut sli, _) = indicator_sli?;
-        if let (Some((op, value)), Some(resolved)) = (threshold_bound, sli_mut(&mut sli)) {
+        let bound = if bound_known { None } else { threshold_bound };
+        if let (Some((op, value)), Some(resolved)) = (bound, sli_mut(&mut sli)) {
             if matches!(resolved.kind, SliKind::Threshold { .. }) {
                 resolved.kind = SliKind::Threshold { op, value };
             }
@@ -1394,6 +1429,26 @@ fn decode_slo(
         }
     }
     (cx.error_count() == errors_before).then_some(slo)
+}
+
+/// True when an SLI object's extensions give its threshold.
+fn threshold_in_extensions(node: &Node) -> bool {
+    let Some(text) = node
+        .get("metadata")
+        .and_then(|metadata| metadata.get("annotations"))
+        .and_then(|annotations| annotations.get(EXTENSIONS))
+        .and_then(Node::as_scalar)
+    else {
+        return false;
+    };
+    crate::yaml::parse_documents(text)
+        .ok()
+        .and_then(|documents| {
+            documents
+                .first()
+                .map(|document| document.get("threshold").is_some())
+        })
+        .unwrap_or(false)
 }
 
 fn sli_mut(sli: &mut SliRef) -> Option<&mut Sli> {
@@ -1538,7 +1593,8 @@ fn time_window(
                 None => None,
             };
             let count = u32::try_from(count).unwrap_or(u32::MAX);
-            let anchor = anchor.filter(|start| count != 1 || !unit.is_period_start(*start));
+            let anchor =
+                anchor.and_then(|start| nines_core::model::significant_anchor(unit, count, start));
             Some(Window::Calendar {
                 unit,
                 count,

@@ -117,6 +117,19 @@ fn decode(cx: &mut Cx<'_>, root: &Node) -> Option<Slo> {
         Some(node) => {
             let text = string(cx, node, "target")?;
             match text.trim().parse::<f64>() {
+                Ok(value)
+                    if value.is_finite()
+                        && (value <= 0.0 || value >= 100.0)
+                        && (0.0..=100.0).contains(&value) =>
+                {
+                    cx.report(
+                        Rule::TargetOutOfRange,
+                        node,
+                        format!("target {value} leaves {} error budget: an SLO is above 0 and below 100", if value >= 100.0 { "no" } else { "all of its" }),
+                    )
+                    .hint("Pyrra targets are percentages, e.g. `target: \"99.9\"`");
+                    None
+                }
                 Ok(value) if value.is_finite() && (0.0..=100.0).contains(&value) => {
                     if value > 0.0 && value < 1.0 {
                         cx.report(
@@ -124,7 +137,7 @@ fn decode(cx: &mut Cx<'_>, root: &Node) -> Option<Slo> {
                             node,
                             format!(
                                 "target is from 0-100 ({value}), not 0-1 ({})",
-                                value / 100.0
+                                nines_core::ratio::format_decimal(value / 100.0, 10)
                             ),
                         )
                         .hint(format!(

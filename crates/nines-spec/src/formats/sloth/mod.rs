@@ -163,6 +163,15 @@ fn decode_slo(
             .hint("Sloth objectives are percentages, e.g. `objective: 99.9`");
             return None;
         }
+        if value >= 100.0 {
+            cx.report(
+                Rule::TargetOutOfRange,
+                node,
+                "objective 100 leaves no error budget: no SLO is 100% (Sloth accepts it, nines does not)",
+            )
+            .hint("choose the reliability users need, e.g. `objective: 99.9`");
+            return None;
+        }
         if value < 1.0 {
             cx.report(
                 Rule::TargetLooksLikeFraction,
