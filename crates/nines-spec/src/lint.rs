@@ -493,7 +493,10 @@ fn lint_people(slo: &Slo, today: jiff::civil::Date, out: &mut Vec<Diagnostic>) {
             )),
         );
     }
-    let hint = governance_hint(slo, &format!("`review: {{last: {today}}}` once reviewed"));
+    let hint = format!(
+        "{} after reviewing it",
+        governance_hint(slo, &format!("`review: {{last: {today}}}`"))
+    );
     lint_review(
         &slo.review,
         &slo.origin,

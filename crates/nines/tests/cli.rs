@@ -1,0 +1,223 @@
+//! End-to-end tests of the `nines` binary: real processes, real files, real exit codes.
+
+mod harness;
+
+use harness::{Nines, examples};
+
+#[test]
+fn validate_examples_is_clean() {
+    let run = Nines::new()
+        .args(["validate", "--today", "2026-11-29"])
+        .arg(examples())
+        .run();
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("valid: 0 errors, 0 warnings"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn validate_reports_errors_and_warnings_separately_and_exits_1() {
+    let temp = harness::TempDir::new();
+    let spec = temp.write(
+        "bad.yaml",
+        "apiVersion: nines/v1\nname: shop\nslos:\n  - name: a\n    target: 100%\n    window: 28d\n    sli:\n      events: {good: \"status < 500\"}\n  - name: b\n    target: 99%\n    window: 28d\n    sli:\n      events: {good: \"status < 500\"}\n",
+    );
+    let run = Nines::new()
+        .args(["validate", "--today", "2026-11-29"])
+        .arg(&spec)
+        .run();
+    assert_eq!(run.status, 1);
+    let errors_at = run.stdout.find("Errors (1):").expect("an errors section");
+    let warnings_at = run.stdout.find("Warnings (").expect("a warnings section");
+    assert!(errors_at < warnings_at);
+    assert!(
+        run.stdout
+            .contains("bad.yaml:5:13: error[target-out-of-range]"),
+        "{}",
+        run.stdout
+    );
+    insta::assert_snapshot!(run.stdout.replace(&temp.path_text(), "<tmp>"));
+}
+
+#[test]
+fn validate_json_has_a_stable_shape() {
+    let temp = harness::TempDir::new();
+    let spec = temp.write(
+        "bad.yaml",
+        "apiVersion: nines/v1\nname: shop\nslos:\n  - name: a\n    taget: 99%\n    window: 28d\n    sli:\n      events: {good: \"status < 500\"}\n",
+    );
+    let run = Nines::new()
+        .args(["validate", "--today", "2026-11-29", "--output", "json"])
+        .arg(&spec)
+        .run();
+    assert_eq!(run.status, 1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    let errors = report["errors"].as_array().unwrap();
+    let error = errors
+        .iter()
+        .find(|error| error["rule"] == "unknown-field")
+        .expect("the typo is reported");
+    assert_eq!(error["line"], 5);
+    assert_eq!(error["column"], 5);
+    assert_eq!(error["severity"], "error");
+    assert_eq!(error["hint"], "did you mean `target`?");
+    assert!(report["warnings"].is_array());
+    assert_eq!(report["files"], 1);
+}
+
+#[test]
+fn validate_strict_fails_on_warnings() {
+    let temp = harness::TempDir::new();
+    let spec = temp.write(
+        "ok.yaml",
+        "apiVersion: nines/v1\nname: shop\nslos:\n  - name: a\n    target: 99%\n    window: 28d\n    sli:\n      events: {good: \"status < 500\"}\n",
+    );
+    let relaxed = Nines::new()
+        .args(["validate", "--today", "2026-11-29"])
+        .arg(&spec)
+        .run();
+    assert_eq!(relaxed.status, 0, "warnings alone keep a spec valid");
+    let strict = Nines::new()
+        .args(["validate", "--strict", "--today", "2026-11-29"])
+        .arg(&spec)
+        .run();
+    assert_eq!(strict.status, 1);
+}
+
+#[test]
+fn missing_paths_and_bad_usage_exit_2() {
+    let run = Nines::new()
+        .args(["validate", "/definitely/not/here"])
+        .run();
+    assert_eq!(run.status, 2);
+    assert!(
+        run.stderr.contains("cannot read /definitely/not/here"),
+        "{}",
+        run.stderr
+    );
+    let run = Nines::new()
+        .args(["validate", "--output", "yaml", "x"])
+        .run();
+    assert_eq!(run.status, 2);
+    let temp = harness::TempDir::new();
+    let run = Nines::new().arg("validate").arg(temp.path()).run();
+    assert_eq!(run.status, 2, "an empty directory is a usage error");
+    assert!(run.stderr.contains("no spec files"), "{}", run.stderr);
+}
+
+#[test]
+fn list_rules_documents_every_rule() {
+    let run = Nines::new()
+        .args(["validate", "--list-rules", "--output", "json"])
+        .run();
+    assert_eq!(run.status, 0);
+    let rules: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(rules.len(), nines_spec::Rule::ALL.len());
+    let documented = std::fs::read_to_string(harness::repo().join("docs/rules.md")).unwrap();
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        assert!(
+            documented.contains(&format!("`{id}`")),
+            "docs/rules.md does not document `{id}`"
+        );
+    }
+}
+
+#[test]
+fn every_command_has_examples_in_its_help() {
+    for command in ["validate", "convert"] {
+        let run = Nines::new().args([command, "--help"]).run();
+        assert_eq!(run.status, 0);
+        assert!(
+            run.stdout.contains("Examples:"),
+            "{command} --help has no examples"
+        );
+        assert!(
+            run.stdout.contains("Exit status:"),
+            "{command} --help does not document exit statuses"
+        );
+    }
+}
+
+#[test]
+fn convert_to_openslo_and_back_gives_the_same_native_text() {
+    let temp = harness::TempDir::new();
+    let native = Nines::new()
+        .args(["convert", "--to", "nines"])
+        .arg(examples().join("shop"))
+        .run();
+    assert_eq!(native.status, 0, "{}", native.stderr);
+    let openslo = Nines::new()
+        .args(["convert", "--to", "openslo"])
+        .arg(examples().join("shop"))
+        .run();
+    assert_eq!(openslo.status, 0, "{}", openslo.stderr);
+    assert!(
+        openslo.stderr.contains("no OpenSLO kind"),
+        "what OpenSLO cannot express is reported: {}",
+        openslo.stderr
+    );
+    let file = temp.write("openslo.yaml", &openslo.stdout);
+    let back = Nines::new()
+        .args(["convert", "--to", "nines"])
+        .arg(&file)
+        .run();
+    assert_eq!(back.status, 0, "{}", back.stderr);
+    assert_eq!(native.stdout, back.stdout);
+    insta::assert_snapshot!("shop_as_openslo", openslo.stdout);
+}
+
+#[test]
+fn convert_refuses_invalid_input_and_writes_nothing() {
+    let temp = harness::TempDir::new();
+    let spec = temp.write(
+        "bad.yaml",
+        "apiVersion: nines/v1\nname: shop\nslos:\n  - name: a\n    target: 100%\n",
+    );
+    let out = temp.path().join("out");
+    let run = Nines::new()
+        .args(["convert", "--to", "openslo", "--out-dir"])
+        .arg(&out)
+        .arg(&spec)
+        .run();
+    assert_eq!(run.status, 1);
+    assert!(run.stdout.is_empty());
+    assert!(!out.exists());
+}
+
+#[test]
+fn convert_writes_one_file_per_service() {
+    let temp = harness::TempDir::new();
+    let out = temp.path().join("out");
+    let run = Nines::new()
+        .args(["convert", "--to", "openslo", "--out-dir"])
+        .arg(&out)
+        .arg(examples().join("shop"))
+        .run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "checkout.yaml",
+            "order-pipeline.yaml",
+            "payments.yaml",
+            "search.yaml",
+            "shared.yaml",
+            "storefront.yaml"
+        ]
+    );
+    let validate = Nines::new()
+        .args(["validate", "--today", "2026-11-29"])
+        .arg(&out)
+        .run();
+    assert_eq!(validate.status, 0, "{}", validate.stdout);
+}
