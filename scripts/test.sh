@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need when it is
+# missing, then runs every test of the workspace. This is the README's test command and
+# what `.ci/run` calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the integration tests start for real (none is imitated).
+packages=()
+need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
+# (Later issues add prometheus, alertmanager, victoria-metrics and chromium here.)
+
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "installing: ${packages[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: missing ${packages[*]} and not root; install them with apt-get" >&2
+    exit 2
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+  # nextest does not run doctests.
+  cargo test --workspace --doc --quiet
+else
+  cargo test --workspace --no-fail-fast
+fi
