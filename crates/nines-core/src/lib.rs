@@ -7,10 +7,15 @@
 #![deny(missing_docs)]
 
 pub mod duration;
+pub mod engine;
 pub mod expr;
+pub mod memory;
 pub mod model;
 pub mod name;
 pub mod ratio;
+pub mod report;
+pub mod series;
+pub mod source;
 
 pub use duration::Duration;
 pub use ratio::Ratio;

@@ -1,0 +1,910 @@
+//! The error budget engine: from a catalog and counts to statuses, at an instant.
+//!
+//! Pure arithmetic over a [`DataSource`]: the SLI over the window with its confidence
+//! interval, the budget in events or slices, burn rates over fixed windows, time to
+//! exhaustion, each alert row evaluated long-and-short, the policy state, the SLA's
+//! attainment and credit, the aspirational target, and data quality. Formulas follow
+//! the SRE Workbook (see `docs/engine.md`); every division is guarded so that no NaN or
+//! infinity reaches a status.
+
+pub mod calendar;
+mod stats;
+mod status;
+pub mod suggest;
+
+use std::collections::HashMap;
+
+pub use stats::wilson_interval;
+pub use status::{
+    AlertStatus, BURN_WINDOW_LABELS, Budget, BudgetUnit, BurnRates, DataQuality, MemberStatus,
+    ObjectiveRef, ObjectiveStatus, PolicyStatus, SlaStatus, SloStatus,
+};
+
+use crate::Duration;
+use crate::model::{
+    Budgeting, BurnRateWindow, Catalog, Condition, ErrorBudgetPolicy, Indicator, MemberSource,
+    Objective, Sla, SliKind, Slo, Window,
+};
+use crate::source::{
+    Counts, DataError, DataSource, Millis, SliceCounts, SliceRule, TimeRange, millis,
+};
+
+/// The windows of [`BURN_WINDOW_LABELS`].
+pub const BURN_WINDOWS: [Duration; 7] = [
+    Duration::from_minutes(5),
+    Duration::from_minutes(30),
+    Duration::from_hours(1),
+    Duration::from_hours(2),
+    Duration::from_hours(6),
+    Duration::from_days(1),
+    Duration::from_days(3),
+];
+
+/// The burn rate that "current" means for time to exhaustion: one hour, long enough not
+/// to swing with every minute, short enough to reflect what is happening now.
+pub const CURRENT_BURN_WINDOW: Duration = Duration::from_hours(1);
+
+/// Tunables of the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// Valid events below which a window counts as low traffic. By default
+    /// `10 / (1 − target)`: fewer events than that and one bad event spends more than a
+    /// tenth of the budget.
+    pub low_traffic_events: Option<f64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            low_traffic_events: None,
+        }
+    }
+}
+
+/// How an objective's time slices are judged, for time-slice budgeting.
+pub fn slice_plan(slo: &Slo, objective: &Objective) -> Option<(Duration, SliceRule)> {
+    let threshold = slo
+        .sli()
+        .is_some_and(|sli| matches!(sli.kind, SliKind::Threshold { .. }));
+    slice_plan_for(&slo.budgeting, objective, threshold)
+}
+
+fn slice_plan_for(
+    budgeting: &Budgeting,
+    objective: &Objective,
+    threshold: bool,
+) -> Option<(Duration, SliceRule)> {
+    match budgeting {
+        Budgeting::Occurrences => None,
+        Budgeting::Timeslices { slice } => Some((
+            *slice,
+            match objective.slice_target {
+                Some(target) => SliceRule::RatioAtLeast(target.fraction()),
+                None if threshold => SliceRule::AllGood,
+                None => SliceRule::RatioAtLeast(1.0),
+            },
+        )),
+        // Ratio-timeslices reads only the ratio sums, which do not depend on the rule.
+        Budgeting::RatioTimeslices { slice } => Some((*slice, SliceRule::AllGood)),
+    }
+}
+
+/// What one objective (or composite member) needs at evaluation time.
+#[derive(Clone, Debug)]
+struct Measured<'c> {
+    objective: ObjectiveRef<'c>,
+    series: String,
+    budgeting: Budgeting,
+    slice: Option<(Duration, SliceRule)>,
+}
+
+#[derive(Clone, Debug)]
+struct Member {
+    name: String,
+    weight: f64,
+    measured: Measured<'static>,
+}
+
+/// Everything about an SLO that does not depend on the instant, computed once.
+#[derive(Clone, Debug)]
+struct Plan<'c> {
+    slo: &'c Slo,
+    objectives: Vec<Measured<'c>>,
+    rows: Vec<BurnRateWindow>,
+    window_length: Duration,
+    policy: Option<&'c ErrorBudgetPolicy>,
+    sla: Option<&'c Sla>,
+    members: Vec<Member>,
+}
+
+/// Evaluates a catalog's SLOs against a data source.
+#[derive(Debug)]
+pub struct Engine<'c> {
+    options: Options,
+    plans: Vec<Plan<'c>>,
+    zones: HashMap<String, jiff::tz::TimeZone>,
+}
+
+impl<'c> Engine<'c> {
+    /// Plans every SLO of `catalog` once; evaluation then reads counts only.
+    pub fn new(catalog: &'c Catalog, options: Options) -> Self {
+        let mut zones = HashMap::new();
+        let mut remember_zone = |window: &Window| {
+            if let Window::Calendar { zone, .. } = window {
+                zones
+                    .entry(zone.clone())
+                    .or_insert_with(|| calendar::zone(zone));
+            }
+        };
+        let mut plans = Vec::with_capacity(catalog.slos.len());
+        for slo in &catalog.slos {
+            remember_zone(&slo.window);
+            let sla = catalog.sla_of(slo);
+            if let Some(sla) = sla {
+                remember_zone(&sla.window);
+            }
+            plans.push(plan(catalog, slo, sla));
+        }
+        Engine {
+            options,
+            plans,
+            zones,
+        }
+    }
+
+    /// The SLOs planned, in catalog order.
+    pub fn slos(&self) -> impl Iterator<Item = &'c Slo> + '_ {
+        self.plans.iter().map(|plan| plan.slo)
+    }
+
+    /// The status of every SLO at `at`.
+    pub fn evaluate_all(&self, source: &dyn DataSource, at: Millis) -> Vec<SloStatus<'c>> {
+        (0..self.plans.len())
+            .map(|index| self.evaluate_index(source, index, at))
+            .collect()
+    }
+
+    /// The status of one SLO at `at`, if the catalog has it.
+    pub fn evaluate(
+        &self,
+        source: &dyn DataSource,
+        service: &str,
+        slo: &str,
+        at: Millis,
+    ) -> Option<SloStatus<'c>> {
+        let index = self
+            .plans
+            .iter()
+            .position(|plan| plan.slo.service == service && plan.slo.name == slo)?;
+        Some(self.evaluate_index(source, index, at))
+    }
+
+    fn zone(&self, name: &str) -> jiff::tz::TimeZone {
+        self.zones
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| calendar::zone(name))
+    }
+
+    /// The period of `window` containing `at`, and the measured part `[start, at)`.
+    fn period(&self, window: &Window, at: Millis) -> TimeRange {
+        match window {
+            Window::Rolling { length } => TimeRange::ending_at(at, *length),
+            Window::Calendar {
+                unit,
+                count,
+                zone,
+                anchor,
+            } => calendar::period(*unit, *count, &self.zone(zone), *anchor, at),
+        }
+    }
+
+    fn evaluate_index(&self, source: &dyn DataSource, index: usize, at: Millis) -> SloStatus<'c> {
+        let plan = &self.plans[index];
+        let slo = plan.slo;
+        let period = self.period(&slo.window, at);
+        let window = TimeRange::new(period.start, at.min(period.end));
+        let period_length = match slo.window {
+            Window::Rolling { length } => length,
+            Window::Calendar { .. } => {
+                Duration::from_millis(u64::try_from(period.length()).unwrap_or(0))
+            }
+        };
+        // Exclusions over everything any measurement below may read.
+        let earliest = window
+            .start
+            .min(at - millis(BURN_WINDOWS[6]))
+            .min(at - self.longest_lookback(plan));
+        let exclusions = calendar::excluded(&slo.exclusions, TimeRange::new(earliest, at));
+        let meter = Meter {
+            source,
+            exclusions: &exclusions,
+            at,
+        };
+
+        let (objectives, members) = if plan.members.is_empty() {
+            let objectives = plan
+                .objectives
+                .iter()
+                .map(|measured| {
+                    self.objective_status(
+                        &meter,
+                        measured,
+                        &plan.rows,
+                        window,
+                        period_length,
+                        plan.window_length,
+                    )
+                })
+                .collect();
+            (objectives, Vec::new())
+        } else {
+            self.composite_status(&meter, plan, window, period_length)
+        };
+        let policy = plan
+            .policy
+            .map(|policy| evaluate_policy(policy, &objectives, &meter, plan));
+        let sla = plan
+            .sla
+            .and_then(|sla| self.sla_status(source, plan, sla, at));
+        SloStatus {
+            slo,
+            at,
+            window,
+            period,
+            objectives,
+            policy,
+            sla,
+            members,
+        }
+    }
+
+    fn longest_lookback(&self, plan: &Plan<'_>) -> i64 {
+        let rows = plan
+            .rows
+            .iter()
+            .map(|row| millis(row.long))
+            .max()
+            .unwrap_or(0);
+        let policy = plan
+            .policy
+            .map(|policy| {
+                policy
+                    .states
+                    .iter()
+                    .map(|state| match state.when {
+                        Condition::ConsumedAbove { within, .. } => millis(within),
+                        Condition::BurnRateAbove { window, .. } => millis(window),
+                        _ => 0,
+                    })
+                    .max()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        rows.max(policy)
+    }
+
+    fn objective_status(
+        &self,
+        meter: &Meter<'_>,
+        measured: &Measured<'c>,
+        rows: &[BurnRateWindow],
+        window: TimeRange,
+        period_length: Duration,
+        nominal: Duration,
+    ) -> ObjectiveStatus<'c> {
+        let objective = measured.objective.get();
+        let fraction = objective.target.complement().fraction();
+        let mut error = None;
+        let mut read = |range: TimeRange| match meter.measure(measured, range) {
+            Ok(measure) => measure,
+            Err(problem) => {
+                error.get_or_insert(problem.to_string());
+                Measure::default()
+            }
+        };
+        let whole = read(window);
+        let mut burn = BurnRates::default();
+        for (slot, length) in burn.windows.iter_mut().zip(BURN_WINDOWS) {
+            *slot = burn_rate(
+                &read(TimeRange::ending_at(meter.at, length)),
+                &measured.budgeting,
+                fraction,
+            );
+        }
+        burn.whole = burn_rate(&whole, &measured.budgeting, fraction);
+        let alerts = rows
+            .iter()
+            .map(|row| {
+                let factor = row.factor(nominal);
+                let burn_over = |length: Duration, burn: &BurnRates| match BURN_WINDOWS.iter().position(|known| *known == length) {
+                    Some(index) => burn.windows[index],
+                    None => None,
+                };
+                let long_burn = burn_over(row.long, &burn).or_else(|| burn_rate(&read(TimeRange::ending_at(meter.at, row.long)), &measured.budgeting, fraction));
+                let short_burn = burn_over(row.short, &burn).or_else(|| burn_rate(&read(TimeRange::ending_at(meter.at, row.short)), &measured.budgeting, fraction));
+                let holds = matches!((long_burn, short_burn), (Some(long), Some(short)) if long > factor && short > factor);
+                AlertStatus { row: row.clone(), factor, long_burn, short_burn, holds }
+            })
+            .collect();
+        let budget = budget(&whole, &measured.budgeting, fraction, period_length);
+        let sli = error_ratio(&whole, &measured.budgeting).map(|ratio| finite(1.0 - ratio));
+        let sli_interval = match measured.budgeting {
+            Budgeting::Occurrences => wilson_interval(whole.counts.good, whole.counts.valid),
+            _ => whole
+                .slices
+                .and_then(|slices| wilson_interval(slices.good, slices.with_data)),
+        };
+        let time_to_exhaustion =
+            time_to_exhaustion(budget.remaining, burn.get("1h"), period_length);
+        let low_traffic_threshold = self
+            .options
+            .low_traffic_events
+            .unwrap_or_else(|| if fraction > 0.0 { 10.0 / fraction } else { 0.0 });
+        let no_data =
+            whole.counts.valid <= 0.0 && whole.slices.is_none_or(|slices| slices.with_data <= 0.0);
+        let data_quality = DataQuality {
+            no_data,
+            gaps: whole
+                .counts
+                .intervals
+                .saturating_sub(whole.counts.intervals_with_data),
+            coverage: (whole.counts.intervals > 0)
+                .then(|| whole.counts.intervals_with_data as f64 / whole.counts.intervals as f64),
+            low_traffic: matches!(measured.budgeting, Budgeting::Occurrences)
+                && !no_data
+                && whole.counts.valid < low_traffic_threshold,
+            low_traffic_threshold,
+            excluded_ms: meter.excluded_within(window),
+        };
+        ObjectiveStatus {
+            objective: measured.objective.clone(),
+            series: measured.series.clone(),
+            counts: whole.counts,
+            slices: whole.slices,
+            sli,
+            sli_interval,
+            budget,
+            burn,
+            time_to_exhaustion,
+            alerts,
+            aspirational_met: objective
+                .aspirational
+                .zip(sli)
+                .map(|(aspirational, sli)| sli >= aspirational.fraction()),
+            data_quality,
+            error,
+        }
+    }
+
+    /// Composite SLOs: members are measured over the composite's window with their own
+    /// targets; their budgets and burn rates combine by weight. Under time slices a slice
+    /// is bad when any member's slice is bad (OpenSLO).
+    fn composite_status(
+        &self,
+        meter: &Meter<'_>,
+        plan: &Plan<'c>,
+        window: TimeRange,
+        period_length: Duration,
+    ) -> (Vec<ObjectiveStatus<'c>>, Vec<MemberStatus>) {
+        let statuses: Vec<(f64, ObjectiveStatus<'_>)> = plan
+            .members
+            .iter()
+            .map(|member| {
+                (
+                    member.weight,
+                    self.objective_status(
+                        meter,
+                        &member.measured,
+                        &[],
+                        window,
+                        period_length,
+                        plan.window_length,
+                    ),
+                )
+            })
+            .collect();
+        let members: Vec<MemberStatus> = plan
+            .members
+            .iter()
+            .zip(&statuses)
+            .map(|(member, (_, status))| MemberStatus {
+                name: member.name.clone(),
+                weight: member.weight,
+                series: member.measured.series.clone(),
+                target: member.measured.objective.get().target.fraction(),
+                sli: status.sli,
+                consumed: status.budget.consumed,
+            })
+            .collect();
+        let objective = plan
+            .objectives
+            .first()
+            .map(|measured| measured.objective.clone())
+            .unwrap_or_else(|| {
+                let total: f64 = plan.members.iter().map(|member| member.weight).sum();
+                let mean = plan
+                    .members
+                    .iter()
+                    .map(|member| member.weight * member.measured.objective.get().target.fraction())
+                    .sum::<f64>()
+                    / total.max(f64::MIN_POSITIVE);
+                ObjectiveRef::Synthesized(Objective::new(
+                    crate::model::DEFAULT_OBJECTIVE,
+                    crate::Ratio::from_fraction(mean),
+                ))
+            });
+        let target = objective.get().target;
+        let fraction = target.complement().fraction();
+        let weighted = |value: &dyn Fn(&ObjectiveStatus<'_>) -> Option<f64>| -> Option<f64> {
+            let (sum, weights) = statuses
+                .iter()
+                .filter_map(|(weight, status)| value(status).map(|value| (weight * value, *weight)))
+                .fold((0.0, 0.0), |(sum, weights), (value, weight)| {
+                    (sum + value, weights + weight)
+                });
+            (weights > 0.0).then(|| finite(sum / weights))
+        };
+        let mut counts = Counts::default();
+        for (_, status) in &statuses {
+            counts.add(&status.counts);
+        }
+        let mut burn = BurnRates::default();
+        for index in 0..BURN_WINDOWS.len() {
+            burn.windows[index] = weighted(&|status| status.burn.windows[index]);
+        }
+        burn.whole = weighted(&|status| status.burn.whole);
+        let (sli, budget, slices) = if let Budgeting::Timeslices { slice } = plan.slo.budgeting {
+            let joint = joint_slices(meter, &plan.members, window, slice);
+            let measure = Measure {
+                counts,
+                slices: Some(joint),
+            };
+            let sli = error_ratio(&measure, &plan.slo.budgeting).map(|ratio| finite(1.0 - ratio));
+            (
+                sli,
+                budget(&measure, &plan.slo.budgeting, fraction, period_length),
+                Some(joint),
+            )
+        } else {
+            let consumed = weighted(&|status| status.budget.consumed);
+            let sli = weighted(&|status| status.sli.map(|sli| 1.0 - sli))
+                .map(|error| finite(1.0 - error));
+            let budget = Budget {
+                fraction,
+                unit: BudgetUnit::Events,
+                allowed: None,
+                spent: 0.0,
+                consumed,
+                remaining: consumed.map(|consumed| finite(1.0 - consumed)),
+            };
+            (sli, budget, None)
+        };
+        let alerts = plan
+            .rows
+            .iter()
+            .map(|row| {
+                let factor = row.factor(plan.window_length);
+                let index = |length: Duration| BURN_WINDOWS.iter().position(|known| *known == length);
+                let long_burn = index(row.long).and_then(|index| burn.windows[index]);
+                let short_burn = index(row.short).and_then(|index| burn.windows[index]);
+                let holds = matches!((long_burn, short_burn), (Some(long), Some(short)) if long > factor && short > factor);
+                AlertStatus { row: row.clone(), factor, long_burn, short_burn, holds }
+            })
+            .collect();
+        let no_data = statuses
+            .iter()
+            .all(|(_, status)| status.data_quality.no_data);
+        let status = ObjectiveStatus {
+            objective: objective.clone(),
+            series: format!("{}/{}", plan.slo.service, plan.slo.name),
+            counts,
+            slices,
+            sli,
+            sli_interval: None,
+            budget,
+            burn,
+            time_to_exhaustion: time_to_exhaustion(budget.remaining, burn.get("1h"), period_length),
+            alerts,
+            aspirational_met: objective
+                .get()
+                .aspirational
+                .zip(sli)
+                .map(|(aspirational, sli)| sli >= aspirational.fraction()),
+            data_quality: DataQuality {
+                no_data,
+                gaps: statuses
+                    .iter()
+                    .map(|(_, status)| status.data_quality.gaps)
+                    .sum(),
+                coverage: None,
+                low_traffic: statuses
+                    .iter()
+                    .any(|(_, status)| status.data_quality.low_traffic),
+                low_traffic_threshold: 0.0,
+                excluded_ms: meter.excluded_within(window),
+            },
+            error: statuses.iter().find_map(|(_, status)| status.error.clone()),
+        };
+        (vec![status], members)
+    }
+
+    fn sla_status(
+        &self,
+        source: &dyn DataSource,
+        plan: &Plan<'c>,
+        sla: &'c Sla,
+        at: Millis,
+    ) -> Option<SlaStatus<'c>> {
+        let measured = plan
+            .objectives
+            .iter()
+            .find(|measured| measured.objective.get().threshold.is_none())
+            .or(plan.objectives.first())?;
+        let period = self.period(&sla.window, at);
+        let meter = Meter {
+            source,
+            exclusions: &[],
+            at,
+        };
+        let measure = meter
+            .measure(measured, TimeRange::new(period.start, at.min(period.end)))
+            .ok()?;
+        let attainment =
+            error_ratio(&measure, &measured.budgeting).map(|ratio| finite(1.0 - ratio));
+        Some(SlaStatus {
+            sla,
+            period,
+            attainment,
+            met: attainment.map(|attainment| attainment >= sla.target.fraction()),
+            credit: attainment
+                .and_then(|attainment| sla.credit_owed(attainment))
+                .map(|tier| tier.credit.fraction()),
+            margin: finite(measured.objective.get().target.fraction() - sla.target.fraction()),
+        })
+    }
+}
+
+fn plan<'c>(catalog: &'c Catalog, slo: &'c Slo, sla: Option<&'c Sla>) -> Plan<'c> {
+    let threshold = slo
+        .sli()
+        .is_some_and(|sli| matches!(sli.kind, SliKind::Threshold { .. }));
+    let objectives = slo
+        .objectives
+        .iter()
+        .map(|objective| Measured {
+            objective: ObjectiveRef::Spec(objective),
+            series: slo.series_key(objective),
+            budgeting: slo.budgeting.clone(),
+            slice: slice_plan_for(&slo.budgeting, objective, threshold),
+        })
+        .collect();
+    let mut members = Vec::new();
+    if let Indicator::Composite(composite) = &slo.indicator {
+        for member in &composite.members {
+            let measured = match &member.source {
+                MemberSource::Slo {
+                    service,
+                    slo: name,
+                    objective,
+                } => {
+                    let service = service.as_deref().unwrap_or(&slo.service);
+                    let Some(target) = catalog.slo(service, name) else {
+                        continue;
+                    };
+                    let chosen = match objective {
+                        Some(objective) => target.objective(objective),
+                        None => target.objectives.first(),
+                    };
+                    let Some(chosen) = chosen else { continue };
+                    Measured {
+                        objective: ObjectiveRef::Synthesized(chosen.clone()),
+                        series: target.series_key(chosen),
+                        budgeting: target.budgeting.clone(),
+                        slice: slice_plan(target, chosen),
+                    }
+                }
+                MemberSource::Indicator { sli, objective } => {
+                    let threshold = sli
+                        .get()
+                        .is_some_and(|sli| matches!(sli.kind, SliKind::Threshold { .. }));
+                    Measured {
+                        objective: ObjectiveRef::Synthesized((**objective).clone()),
+                        series: format!("{}/{}/{}", slo.service, slo.name, member.name),
+                        budgeting: slo.budgeting.clone(),
+                        slice: slice_plan_for(&slo.budgeting, objective, threshold),
+                    }
+                }
+            };
+            members.push(Member {
+                name: member.name.clone(),
+                weight: member.weight,
+                measured,
+            });
+        }
+    }
+    let window_length = slo.window.nominal_length();
+    Plan {
+        slo,
+        objectives,
+        rows: slo.alerting.effective_windows(window_length),
+        window_length,
+        policy: catalog.policy_of(slo),
+        sla,
+        members,
+    }
+}
+
+/// Counts (and slice outcomes) over a range, with exclusions taken out.
+#[derive(Clone, Copy, Debug, Default)]
+struct Measure {
+    counts: Counts,
+    slices: Option<SliceCounts>,
+}
+
+struct Meter<'a> {
+    source: &'a dyn DataSource,
+    exclusions: &'a [TimeRange],
+    at: Millis,
+}
+
+impl Meter<'_> {
+    fn measure(&self, measured: &Measured<'_>, range: TimeRange) -> Result<Measure, DataError> {
+        let mut counts = self.source.sum(&measured.series, range)?;
+        for excluded in self.exclusions {
+            let overlap = excluded.intersect(&range);
+            if overlap.is_empty() {
+                continue;
+            }
+            let removed = self.source.sum(&measured.series, overlap)?;
+            counts.good = (counts.good - removed.good).max(0.0);
+            counts.valid = (counts.valid - removed.valid).max(0.0);
+            counts.intervals_with_data = counts
+                .intervals_with_data
+                .saturating_sub(removed.intervals_with_data);
+            counts.intervals = counts.intervals.saturating_sub(removed.intervals);
+        }
+        let slices = match measured.slice {
+            Some((slice, rule)) => {
+                let mut slices = self.source.slices(&measured.series, range, slice, rule)?;
+                let slice_ms = millis(slice).max(1);
+                for excluded in self.exclusions {
+                    // Any slice touching an exclusion is left out.
+                    let widened = TimeRange::new(
+                        excluded.start.div_euclid(slice_ms) * slice_ms,
+                        (excluded.end + slice_ms - 1).div_euclid(slice_ms) * slice_ms,
+                    )
+                    .intersect(&range);
+                    if widened.is_empty() {
+                        continue;
+                    }
+                    let removed = self.source.slices(&measured.series, widened, slice, rule)?;
+                    slices.good = (slices.good - removed.good).max(0.0);
+                    slices.with_data = (slices.with_data - removed.with_data).max(0.0);
+                    slices.ratio_sum = (slices.ratio_sum - removed.ratio_sum).max(0.0);
+                    slices.total = (slices.total - removed.total).max(0.0);
+                }
+                Some(slices)
+            }
+            None => None,
+        };
+        Ok(Measure { counts, slices })
+    }
+
+    fn excluded_within(&self, range: TimeRange) -> i64 {
+        self.exclusions
+            .iter()
+            .map(|excluded| excluded.intersect(&range).length())
+            .sum()
+    }
+}
+
+/// Joint slice outcomes of composite members: a slice is good when every member with
+/// data in it is good.
+fn joint_slices(
+    meter: &Meter<'_>,
+    members: &[Member],
+    range: TimeRange,
+    slice: Duration,
+) -> SliceCounts {
+    let slice_ms = millis(slice).max(1);
+    let aligned = crate::source::aligned_slices(range, slice_ms);
+    let slots = usize::try_from(aligned.length() / slice_ms).unwrap_or(0);
+    // Per slice: (any member had data, every member with data was good).
+    let mut outcome = vec![(false, true); slots];
+    for member in members {
+        let rule = member
+            .measured
+            .slice
+            .map_or(SliceRule::RatioAtLeast(1.0), |(_, rule)| rule);
+        let Ok(intervals) = meter.source.intervals(&member.measured.series, aligned) else {
+            continue;
+        };
+        let mut per_slice: Vec<(f64, f64)> = vec![(0.0, 0.0); slots];
+        for interval in intervals {
+            let slot =
+                usize::try_from((interval.start - aligned.start) / slice_ms).unwrap_or(usize::MAX);
+            if let Some(entry) = per_slice.get_mut(slot) {
+                entry.0 += interval.good;
+                entry.1 += interval.valid;
+            }
+        }
+        for (slot, (good, valid)) in per_slice.into_iter().enumerate() {
+            if valid > 0.0 {
+                let judged = crate::source::judge_slice(good, valid, rule);
+                outcome[slot].0 = true;
+                outcome[slot].1 &= judged.good > 0.0;
+            }
+        }
+    }
+    let excluded = |slot: usize| {
+        let start = aligned.start + slot as i64 * slice_ms;
+        let slice_range = TimeRange::new(start, start + slice_ms);
+        meter
+            .exclusions
+            .iter()
+            .any(|excluded| !excluded.intersect(&slice_range).is_empty())
+    };
+    let mut counts = SliceCounts::default();
+    for (slot, (data, good)) in outcome.into_iter().enumerate() {
+        if excluded(slot) {
+            continue;
+        }
+        counts.total += 1.0;
+        if data {
+            counts.with_data += 1.0;
+            if good {
+                counts.good += 1.0;
+                counts.ratio_sum += 1.0;
+            }
+        }
+    }
+    counts
+}
+
+/// Replaces a non-finite value by 0; the callers only produce finite values, this is the
+/// last guard between arithmetic and a report.
+fn finite(value: f64) -> f64 {
+    if value.is_finite() { value } else { 0.0 }
+}
+
+/// Bad over valid (or bad slices over slices with data, or the mean missing ratio), or
+/// `None` with no data.
+fn error_ratio(measure: &Measure, budgeting: &Budgeting) -> Option<f64> {
+    match budgeting {
+        Budgeting::Occurrences => (measure.counts.valid > 0.0)
+            .then(|| finite(measure.counts.bad() / measure.counts.valid).clamp(0.0, 1.0)),
+        Budgeting::Timeslices { .. } => measure
+            .slices
+            .filter(|slices| slices.with_data > 0.0)
+            .map(|slices| finite(slices.bad() / slices.with_data).clamp(0.0, 1.0)),
+        Budgeting::RatioTimeslices { .. } => measure
+            .slices
+            .filter(|slices| slices.with_data > 0.0)
+            .map(|slices| finite(1.0 - slices.ratio_sum / slices.with_data).clamp(0.0, 1.0)),
+    }
+}
+
+fn burn_rate(measure: &Measure, budgeting: &Budgeting, fraction: f64) -> Option<f64> {
+    if fraction <= 0.0 {
+        return None;
+    }
+    error_ratio(measure, budgeting).map(|ratio| finite(ratio / fraction))
+}
+
+fn budget(
+    measure: &Measure,
+    budgeting: &Budgeting,
+    fraction: f64,
+    period_length: Duration,
+) -> Budget {
+    let (unit, allowed, spent) = match budgeting {
+        Budgeting::Occurrences => {
+            let valid = measure.counts.valid;
+            (
+                BudgetUnit::Events,
+                (valid > 0.0).then(|| fraction * valid),
+                measure.counts.bad(),
+            )
+        }
+        Budgeting::Timeslices { slice } => {
+            let slices = measure.slices.unwrap_or_default();
+            let in_window = period_length.ratio_to(*slice).floor();
+            let allowed = (slices.with_data > 0.0 && in_window > 0.0).then(|| fraction * in_window);
+            (BudgetUnit::Slices, allowed, slices.bad())
+        }
+        Budgeting::RatioTimeslices { .. } => {
+            let slices = measure.slices.unwrap_or_default();
+            let allowed = (slices.with_data > 0.0).then(|| fraction * slices.with_data);
+            (
+                BudgetUnit::Slices,
+                allowed,
+                (slices.with_data - slices.ratio_sum).max(0.0),
+            )
+        }
+    };
+    let consumed = allowed
+        .filter(|allowed| *allowed > 0.0)
+        .map(|allowed| finite(spent / allowed));
+    Budget {
+        fraction,
+        unit,
+        allowed: allowed.map(finite),
+        spent: finite(spent),
+        consumed,
+        remaining: consumed.map(|consumed| finite(1.0 - consumed)),
+    }
+}
+
+/// `remaining × window / burn`, in milliseconds: zero once spent, `None` while nothing
+/// burns (or nothing is known).
+fn time_to_exhaustion(remaining: Option<f64>, burn: Option<f64>, window: Duration) -> Option<i64> {
+    let remaining = remaining?;
+    if remaining <= 0.0 {
+        return Some(0);
+    }
+    let burn = burn.filter(|burn| *burn > 0.0)?;
+    let value = remaining * window.as_millis() as f64 / burn;
+    value.is_finite().then(|| value.min(i64::MAX as f64) as i64)
+}
+
+fn evaluate_policy<'c>(
+    policy: &'c ErrorBudgetPolicy,
+    objectives: &[ObjectiveStatus<'c>],
+    meter: &Meter<'_>,
+    plan: &Plan<'c>,
+) -> PolicyStatus<'c> {
+    for state in &policy.states {
+        let reason = match &state.when {
+            Condition::Always => Some("always applies".to_string()),
+            Condition::RemainingBelow(share) => objectives.iter().find_map(|status| {
+                let remaining = status.budget.remaining?;
+                (remaining < share.fraction()).then(|| {
+                    format!(
+                        "objective `{}`: {:.2}% of the error budget remains (below {share})",
+                        status.objective.get().name,
+                        remaining * 100.0
+                    )
+                })
+            }),
+            Condition::BurnRateAbove { window, rate } => objectives.iter().enumerate().find_map(|(index, status)| {
+                let burn = match BURN_WINDOWS.iter().position(|known| known == window) {
+                    Some(slot) => status.burn.windows[slot],
+                    None => plan.objectives.get(index).and_then(|measured| {
+                        let measure = meter.measure(measured, TimeRange::ending_at(meter.at, *window)).ok()?;
+                        burn_rate(&measure, &measured.budgeting, status.budget.fraction)
+                    }),
+                }?;
+                (burn > *rate).then(|| format!("objective `{}`: burn rate {burn:.2} over {window} (above {rate})", status.objective.get().name))
+            }),
+            Condition::ConsumedAbove { within, share } => objectives.iter().enumerate().find_map(|(index, status)| {
+                let measured = plan.objectives.get(index)?;
+                let allowed = status.budget.allowed.filter(|allowed| *allowed > 0.0)?;
+                let measure = meter.measure(measured, TimeRange::ending_at(meter.at, *within)).ok()?;
+                let spent = match status.budget.unit {
+                    BudgetUnit::Events => measure.counts.bad(),
+                    BudgetUnit::Slices => measure.slices.map(|slices| slices.bad()).unwrap_or(0.0),
+                };
+                let consumed = finite(spent / allowed);
+                (consumed > share.fraction()).then(|| {
+                    format!("objective `{}`: {:.1}% of the budget spent in the last {within} (above {share})", status.objective.get().name, consumed * 100.0)
+                })
+            }),
+        };
+        if let Some(reason) = reason {
+            return PolicyStatus {
+                policy,
+                state: Some(state),
+                reason: Some(reason),
+            };
+        }
+    }
+    PolicyStatus {
+        policy,
+        state: None,
+        reason: None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

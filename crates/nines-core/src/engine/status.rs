@@ -1,0 +1,240 @@
+//! What the engine says about an SLO at an instant.
+//!
+//! Every number that can be undefined (no data, nothing allowed) is an `Option`: "no data"
+//! is never shown as 0% or 100%, and no NaN or infinity can reach a report.
+
+use crate::model::{Action, BurnRateWindow, ErrorBudgetPolicy, Objective, PolicyState, Sla, Slo};
+use crate::source::{Counts, Millis, SliceCounts, TimeRange};
+
+/// Labels of the burn-rate windows every status reports, shortest first.
+pub const BURN_WINDOW_LABELS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
+
+/// The status of one SLO at `at`.
+#[derive(Clone, Debug)]
+pub struct SloStatus<'c> {
+    /// The SLO.
+    pub slo: &'c Slo,
+    /// The evaluation instant.
+    pub at: Millis,
+    /// The measured part of the window: `[start, at)`; for a calendar window `start` is
+    /// the period's start and `period` the whole period.
+    pub window: TimeRange,
+    /// The whole period (rolling: the same as `window`).
+    pub period: TimeRange,
+    /// One status per objective.
+    pub objectives: Vec<ObjectiveStatus<'c>>,
+    /// The error budget policy's current state.
+    pub policy: Option<PolicyStatus<'c>>,
+    /// The SLA's attainment over its calendar period so far.
+    pub sla: Option<SlaStatus<'c>>,
+    /// Members' contributions, for composite SLOs.
+    pub members: Vec<MemberStatus>,
+}
+
+/// How the budget is counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BudgetUnit {
+    /// Events (occurrences).
+    Events,
+    /// Time slices.
+    Slices,
+}
+
+/// An error budget.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    /// `1 − target`.
+    pub fraction: f64,
+    /// What the budget counts.
+    pub unit: BudgetUnit,
+    /// Bad events (or slices) the window allows: `(1 − target) × valid events`, or
+    /// `(1 − target) × slices in the window`.
+    pub allowed: Option<f64>,
+    /// Bad events (or slices) so far.
+    pub spent: f64,
+    /// `spent / allowed`; more than 1 when overspent.
+    pub consumed: Option<f64>,
+    /// `1 − consumed`; negative when overspent (never clamped).
+    pub remaining: Option<f64>,
+}
+
+/// Burn rates: error ratio over a window divided by the budget fraction.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct BurnRates {
+    /// Over [`BURN_WINDOW_LABELS`], in order.
+    pub windows: [Option<f64>; 7],
+    /// Over the SLO window so far.
+    pub whole: Option<f64>,
+}
+
+impl BurnRates {
+    /// The fastest burn and its window label.
+    pub fn fastest(&self) -> Option<(&'static str, f64)> {
+        BURN_WINDOW_LABELS
+            .iter()
+            .zip(self.windows.iter())
+            .filter_map(|(label, rate)| rate.map(|rate| (*label, rate)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+    /// The burn over a labelled window.
+    pub fn get(&self, label: &str) -> Option<f64> {
+        BURN_WINDOW_LABELS
+            .iter()
+            .position(|known| *known == label)
+            .and_then(|index| self.windows[index])
+    }
+}
+
+/// One alert row evaluated long-and-short.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertStatus {
+    /// The row.
+    pub row: BurnRateWindow,
+    /// The burn rate both windows must exceed.
+    pub factor: f64,
+    /// Burn over the long window.
+    pub long_burn: Option<f64>,
+    /// Burn over the short window.
+    pub short_burn: Option<f64>,
+    /// True when both exceed the factor.
+    pub holds: bool,
+}
+
+/// Whether the numbers can be trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct DataQuality {
+    /// Nothing was measured in the window.
+    pub no_data: bool,
+    /// Intervals of the window without data.
+    pub gaps: u64,
+    /// Share of the window's intervals with data.
+    pub coverage: Option<f64>,
+    /// Fewer valid events than `low_traffic_threshold`.
+    pub low_traffic: bool,
+    /// Valid events under which one bad event spends more than a tenth of the budget.
+    pub low_traffic_threshold: f64,
+    /// Time excluded from the window by exclusions, in milliseconds.
+    pub excluded_ms: i64,
+}
+
+/// The status of one objective.
+#[derive(Clone, Debug)]
+pub struct ObjectiveStatus<'c> {
+    /// The objective (for composites without one of their own, a synthesized objective).
+    pub objective: ObjectiveRef<'c>,
+    /// The series its counts come from.
+    pub series: String,
+    /// Event counts over the window.
+    pub counts: Counts,
+    /// Slice outcomes over the window (time-slice budgeting).
+    pub slices: Option<SliceCounts>,
+    /// The SLI over the window: good / valid (or good slices / slices, or the mean slice
+    /// ratio). `None` with no data.
+    pub sli: Option<f64>,
+    /// The 95% Wilson score interval of the SLI (occurrences).
+    pub sli_interval: Option<(f64, f64)>,
+    /// The error budget.
+    pub budget: Budget,
+    /// Burn rates.
+    pub burn: BurnRates,
+    /// Time until the budget is spent at the 1-hour burn rate, in milliseconds.
+    pub time_to_exhaustion: Option<i64>,
+    /// Every alert row, evaluated.
+    pub alerts: Vec<AlertStatus>,
+    /// Whether the aspirational target is met.
+    pub aspirational_met: Option<bool>,
+    /// Data quality.
+    pub data_quality: DataQuality,
+    /// A source error, when the counts could not be read.
+    pub error: Option<String>,
+}
+
+/// An objective of the spec, or one made up for a composite without its own.
+#[derive(Clone, Debug)]
+pub enum ObjectiveRef<'c> {
+    /// From the spec.
+    Spec(&'c Objective),
+    /// Made up: the composite's name and the weighted mean of its members' targets.
+    Synthesized(Objective),
+}
+
+impl ObjectiveRef<'_> {
+    /// The objective.
+    pub fn get(&self) -> &Objective {
+        match self {
+            ObjectiveRef::Spec(objective) => objective,
+            ObjectiveRef::Synthesized(objective) => objective,
+        }
+    }
+}
+
+/// A composite member's contribution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberStatus {
+    /// Member name.
+    pub name: String,
+    /// Its weight.
+    pub weight: f64,
+    /// Its series.
+    pub series: String,
+    /// Its target.
+    pub target: f64,
+    /// Its SLI over the composite's window.
+    pub sli: Option<f64>,
+    /// Its budget consumed.
+    pub consumed: Option<f64>,
+}
+
+/// The policy's current state.
+#[derive(Clone, Debug)]
+pub struct PolicyStatus<'c> {
+    /// The policy.
+    pub policy: &'c ErrorBudgetPolicy,
+    /// The first state whose condition holds, if any.
+    pub state: Option<&'c PolicyState>,
+    /// Why that state applies, in words.
+    pub reason: Option<String>,
+}
+
+impl PolicyStatus<'_> {
+    /// The actions of the current state.
+    pub fn actions(&self) -> &[Action] {
+        self.state
+            .map(|state| state.actions.as_slice())
+            .unwrap_or_default()
+    }
+    /// True when the current state freezes a change of `change_type`.
+    pub fn blocks(&self, change_type: Option<&str>) -> bool {
+        self.actions()
+            .iter()
+            .any(|action| action.blocks(change_type))
+    }
+    /// Change types the current state's freezes still allow.
+    pub fn exempt(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for action in self.actions() {
+            if let Action::Freeze { except, .. } = action {
+                out.extend(except.iter().cloned());
+            }
+        }
+        out
+    }
+}
+
+/// The SLA over its period so far.
+#[derive(Clone, Debug)]
+pub struct SlaStatus<'c> {
+    /// The SLA.
+    pub sla: &'c Sla,
+    /// Its current calendar period.
+    pub period: TimeRange,
+    /// Attainment so far (`None` with no data).
+    pub attainment: Option<f64>,
+    /// Whether attainment meets the target (`None` with no data).
+    pub met: Option<bool>,
+    /// The credit tier owed at this attainment.
+    pub credit: Option<f64>,
+    /// SLO target minus SLA target: the margin the SLO keeps.
+    pub margin: f64,
+}

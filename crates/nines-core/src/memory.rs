@@ -1,0 +1,156 @@
+//! An in-memory data source: interval series keyed by series name, with constant-time
+//! window totals. Counts files load into it; tests and benchmarks build it directly.
+
+use std::collections::HashMap;
+
+use crate::Duration;
+use crate::model::{Budgeting, Catalog, SliKind};
+use crate::series::IntervalSeries;
+use crate::source::{
+    Counts, DataError, DataSource, Interval, Millis, SliceCounts, SliceRule, TimeRange,
+};
+
+/// Interval counts for any number of series, held in memory.
+#[derive(Clone, Debug)]
+pub struct MemorySource {
+    resolution: Duration,
+    series: HashMap<String, IntervalSeries>,
+}
+
+impl MemorySource {
+    /// An empty source with intervals of `resolution`.
+    pub fn new(resolution: Duration) -> Self {
+        MemorySource {
+            resolution,
+            series: HashMap::new(),
+        }
+    }
+    /// Adds counts for the interval of `series` containing `at`. Call
+    /// [`MemorySource::refresh`] once done writing.
+    pub fn add(&mut self, series: &str, at: Millis, good: f64, valid: f64) {
+        let resolution = self.resolution;
+        self.series
+            .entry(series.to_string())
+            .or_insert_with(|| IntervalSeries::new(resolution))
+            .add(at, good, valid);
+    }
+    /// Brings every series' totals up to date.
+    pub fn refresh(&mut self) {
+        for series in self.series.values_mut() {
+            series.refresh();
+        }
+    }
+    /// Builds the time-slice indexes every time-slice objective of `catalog` reads, so
+    /// their statuses cost the same as any other (call after loading, before reading).
+    pub fn prepare(&mut self, catalog: &Catalog) {
+        self.refresh();
+        for slo in &catalog.slos {
+            let Some(slice) = slo.budgeting.slice() else {
+                continue;
+            };
+            let all_good = slo
+                .sli()
+                .is_some_and(|sli| matches!(sli.kind, SliKind::Threshold { .. }));
+            for objective in &slo.objectives {
+                let rule = match (&slo.budgeting, objective.slice_target) {
+                    (Budgeting::Timeslices { .. }, Some(target)) => {
+                        SliceRule::RatioAtLeast(target.fraction())
+                    }
+                    (Budgeting::Timeslices { .. }, None) if all_good => SliceRule::AllGood,
+                    // Ratio-timeslices only needs the ratio sums, which any rule provides.
+                    _ => SliceRule::AllGood,
+                };
+                if let Some(series) = self.series.get_mut(&slo.series_key(objective)) {
+                    series.prepare_slices(slice, rule);
+                }
+            }
+        }
+    }
+    /// The names of the series held.
+    pub fn series_names(&self) -> impl Iterator<Item = &str> {
+        self.series.keys().map(String::as_str)
+    }
+    /// One series, if present.
+    pub fn series(&self, name: &str) -> Option<&IntervalSeries> {
+        self.series.get(name)
+    }
+    /// The earliest and latest instants with data, over all series.
+    pub fn span(&self) -> Option<TimeRange> {
+        let starts = self
+            .series
+            .values()
+            .filter_map(IntervalSeries::first_start)
+            .min()?;
+        let ends = self
+            .series
+            .values()
+            .filter_map(IntervalSeries::last_end)
+            .max()?;
+        Some(TimeRange::new(starts, ends))
+    }
+}
+
+impl DataSource for MemorySource {
+    fn resolution(&self) -> Duration {
+        self.resolution
+    }
+
+    fn intervals(&self, series: &str, range: TimeRange) -> Result<Vec<Interval>, DataError> {
+        Ok(self
+            .series
+            .get(series)
+            .map(|found| found.intervals(range))
+            .unwrap_or_default())
+    }
+
+    fn sum(&self, series: &str, range: TimeRange) -> Result<Counts, DataError> {
+        Ok(match self.series.get(series) {
+            Some(found) => found.sum(range),
+            None => Counts {
+                intervals: crate::source::spanned(range, self.resolution),
+                ..Counts::default()
+            },
+        })
+    }
+
+    fn slices(
+        &self,
+        series: &str,
+        range: TimeRange,
+        slice: Duration,
+        rule: SliceRule,
+    ) -> Result<SliceCounts, DataError> {
+        let Some(found) = self.series.get(series) else {
+            let slice_ms = crate::source::millis(slice).max(1);
+            let total = (crate::source::aligned_slices(range, slice_ms).length() / slice_ms) as f64;
+            return Ok(SliceCounts {
+                total,
+                ..SliceCounts::default()
+            });
+        };
+        match found.slices(range, slice, rule) {
+            Some(counts) => Ok(counts),
+            None => default_slices(self, series, range, slice, rule),
+        }
+    }
+}
+
+/// The trait's scanning default, for slice lengths that were not prepared.
+fn default_slices(
+    source: &MemorySource,
+    series: &str,
+    range: TimeRange,
+    slice: Duration,
+    rule: SliceRule,
+) -> Result<SliceCounts, DataError> {
+    struct Scan<'a>(&'a MemorySource);
+    impl DataSource for Scan<'_> {
+        fn resolution(&self) -> Duration {
+            self.0.resolution
+        }
+        fn intervals(&self, series: &str, range: TimeRange) -> Result<Vec<Interval>, DataError> {
+            self.0.intervals(series, range)
+        }
+    }
+    Scan(source).slices(series, range, slice, rule)
+}
