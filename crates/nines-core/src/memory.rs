@@ -1,7 +1,7 @@
 //! An in-memory data source: interval series keyed by series name, with constant-time
 //! window totals. Counts files load into it; tests and benchmarks build it directly.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::Duration;
 use crate::model::{Budgeting, Catalog, SliKind};
@@ -14,7 +14,11 @@ use crate::source::{
 #[derive(Clone, Debug)]
 pub struct MemorySource {
     resolution: Duration,
-    series: HashMap<String, IntervalSeries>,
+    /// Name → index into `data`. FxHash: names are short and trusted (they come from
+    /// specs and checked files). The map's entries stay small so that a lookup among
+    /// thousands of series touches little memory; the series live in `data`.
+    index: FxHashMap<Box<str>, u32>,
+    data: Vec<IntervalSeries>,
 }
 
 impl MemorySource {
@@ -22,21 +26,29 @@ impl MemorySource {
     pub fn new(resolution: Duration) -> Self {
         MemorySource {
             resolution,
-            series: HashMap::new(),
+            index: FxHashMap::default(),
+            data: Vec::new(),
         }
     }
     /// Adds counts for the interval of `series` containing `at`. Call
     /// [`MemorySource::refresh`] once done writing.
     pub fn add(&mut self, series: &str, at: Millis, good: f64, valid: f64) {
-        let resolution = self.resolution;
-        self.series
-            .entry(series.to_string())
-            .or_insert_with(|| IntervalSeries::new(resolution))
-            .add(at, good, valid);
+        // Look up before inserting: no allocation for the name on the common path.
+        if let Some(&slot) = self.index.get(series) {
+            self.data[slot as usize].add(at, good, valid);
+            return;
+        }
+        let mut created = IntervalSeries::new(self.resolution);
+        created.add(at, good, valid);
+        self.index.insert(
+            series.into(),
+            u32::try_from(self.data.len()).unwrap_or(u32::MAX),
+        );
+        self.data.push(created);
     }
     /// Brings every series' totals up to date.
     pub fn refresh(&mut self) {
-        for series in self.series.values_mut() {
+        for series in &mut self.data {
             series.refresh();
         }
     }
@@ -60,30 +72,30 @@ impl MemorySource {
                     // Ratio-timeslices only needs the ratio sums, which any rule provides.
                     _ => SliceRule::AllGood,
                 };
-                if let Some(series) = self.series.get_mut(&slo.series_key(objective)) {
-                    series.prepare_slices(slice, rule);
+                if let Some(&slot) = self.index.get(slo.series_key(objective).as_str()) {
+                    self.data[slot as usize].prepare_slices(slice, rule);
                 }
             }
         }
     }
     /// The names of the series held.
     pub fn series_names(&self) -> impl Iterator<Item = &str> {
-        self.series.keys().map(String::as_str)
+        self.index.keys().map(|name| &**name)
     }
     /// One series, if present.
     pub fn series(&self, name: &str) -> Option<&IntervalSeries> {
-        self.series.get(name)
+        self.index.get(name).map(|slot| &self.data[*slot as usize])
     }
     /// The earliest and latest instants with data, over all series.
     pub fn span(&self) -> Option<TimeRange> {
         let starts = self
-            .series
-            .values()
+            .data
+            .iter()
             .filter_map(IntervalSeries::first_start)
             .min()?;
         let ends = self
-            .series
-            .values()
+            .data
+            .iter()
             .filter_map(IntervalSeries::last_end)
             .max()?;
         Some(TimeRange::new(starts, ends))
@@ -97,20 +109,70 @@ impl DataSource for MemorySource {
 
     fn intervals(&self, series: &str, range: TimeRange) -> Result<Vec<Interval>, DataError> {
         Ok(self
-            .series
-            .get(series)
+            .series(series)
             .map(|found| found.intervals(range))
             .unwrap_or_default())
     }
 
     fn sum(&self, series: &str, range: TimeRange) -> Result<Counts, DataError> {
-        Ok(match self.series.get(series) {
+        Ok(match self.series(series) {
             Some(found) => found.sum(range),
             None => Counts {
                 intervals: crate::source::spanned(range, self.resolution),
                 ..Counts::default()
             },
         })
+    }
+
+    fn sums_ending_at(
+        &self,
+        series: &str,
+        end: Millis,
+        starts: &[Millis],
+        out: &mut [Counts],
+    ) -> Result<(), DataError> {
+        match self.series(series) {
+            Some(found) => found.sums_ending_at(end, starts, out),
+            None => {
+                for (slot, start) in out.iter_mut().zip(starts) {
+                    *slot = Counts {
+                        intervals: crate::source::spanned(
+                            TimeRange::new(*start, end),
+                            self.resolution,
+                        ),
+                        ..Counts::default()
+                    };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn slices_ending_at(
+        &self,
+        series: &str,
+        end: Millis,
+        starts: &[Millis],
+        slice: Duration,
+        rule: SliceRule,
+        out: &mut [SliceCounts],
+    ) -> Result<(), DataError> {
+        if let Some(found) = self.series(series) {
+            let mut complete = true;
+            for (slot, start) in out.iter_mut().zip(starts) {
+                match found.slices(TimeRange::new(*start, end), slice, rule) {
+                    Some(counts) => *slot = counts,
+                    None => complete = false,
+                }
+            }
+            if complete {
+                return Ok(());
+            }
+        }
+        for (slot, start) in out.iter_mut().zip(starts) {
+            *slot = self.slices(series, TimeRange::new(*start, end), slice, rule)?;
+        }
+        Ok(())
     }
 
     fn slices(
@@ -120,7 +182,7 @@ impl DataSource for MemorySource {
         slice: Duration,
         rule: SliceRule,
     ) -> Result<SliceCounts, DataError> {
-        let Some(found) = self.series.get(series) else {
+        let Some(found) = self.series(series) else {
             let slice_ms = crate::source::millis(slice).max(1);
             let total = (crate::source::aligned_slices(range, slice_ms).length() / slice_ms) as f64;
             return Ok(SliceCounts {

@@ -167,6 +167,38 @@ pub trait DataSource {
         Ok(counts)
     }
 
+    /// Totals of `series` over several ranges ending at `end`, one per start, written
+    /// to `out` (as long as `starts`): the windows of one status. Sources override it to
+    /// look the series up once and read the shared end once.
+    fn sums_ending_at(
+        &self,
+        series: &str,
+        end: Millis,
+        starts: &[Millis],
+        out: &mut [Counts],
+    ) -> Result<(), DataError> {
+        for (slot, start) in out.iter_mut().zip(starts) {
+            *slot = self.sum(series, TimeRange::new(*start, end))?;
+        }
+        Ok(())
+    }
+
+    /// Slice outcomes over several ranges ending at `end`, one per start, into `out`.
+    fn slices_ending_at(
+        &self,
+        series: &str,
+        end: Millis,
+        starts: &[Millis],
+        slice: Duration,
+        rule: SliceRule,
+        out: &mut [SliceCounts],
+    ) -> Result<(), DataError> {
+        for (slot, start) in out.iter_mut().zip(starts) {
+            *slot = self.slices(series, TimeRange::new(*start, end), slice, rule)?;
+        }
+        Ok(())
+    }
+
     /// Outcomes of the `slice`-long slices in `range` (aligned to the epoch; slices that
     /// end after `range.end` are left out: a slice is judged once complete).
     fn slices(

@@ -62,6 +62,125 @@ Exit status:
   1  the input has errors (run `nines validate` to see them); nothing is written
   2  usage error, or a path could not be read or written")]
     Convert(ConvertArgs),
+    /// The status of every SLO from exported counts: SLI, budget, burn, alerts, policy, SLA.
+    #[command(after_help = "\
+Examples:
+  nines report --spec examples/shop --counts examples/counts/shop.csv
+  nines report --spec slos/ --counts counts.ndjson --at 2026-11-01T00:00:00Z --output json
+  nines report --spec slos/ --counts counts.csv --service checkout --output markdown
+
+Counts files are CSV or NDJSON rows of `timestamp, sli, good (or bad), valid`
+(docs/counts.md). The JSON form is the stable schema of docs/report-json.md.
+
+Exit status:
+  0  printed
+  2  usage error, invalid specs, or unreadable counts (with file and line)")]
+    Report(ReportArgs),
+    /// Release gate: exit 0 when the error budget policy allows a change, 1 when frozen.
+    #[command(after_help = "\
+Examples:
+  nines gate --spec slos/ --counts counts.csv --service checkout
+  nines gate --spec slos/ --counts counts.csv --service checkout --change-type security
+  nines gate ... --output json      # the decision, for pipelines that want details
+
+A change is frozen when any SLO of the service is in a policy state with a `freeze`
+action that does not exempt the change type. The reason and the exempt types are printed.
+
+Exit status:
+  0  the change may go
+  1  frozen
+  2  usage error, unknown service, invalid specs or unreadable counts")]
+    Gate(GateArgs),
+    /// Suggest an achievable target from history, with the evidence.
+    #[command(after_help = "\
+Examples:
+  nines suggest --spec slos/ --counts history.csv
+  nines suggest --spec slos/ --counts history.csv --slo checkout/availability --share 95%
+
+The suggestion is the strongest readable target (99.9%, 99.95%, ...) that was met in
+--share of the past windows (90% by default), with the distribution of attainment and
+its distance from the aspirational target.
+
+Exit status:
+  0  printed
+  2  usage error, invalid specs or unreadable counts")]
+    Suggest(SuggestArgs),
+}
+
+/// Where specs and counts come from, shared by the commands that measure.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// Spec files or directories.
+    #[arg(long = "spec", required = true, value_name = "PATH")]
+    pub specs: Vec<PathBuf>,
+    /// Counts files (CSV or NDJSON).
+    #[arg(long = "counts", required = true, value_name = "FILE")]
+    pub counts: Vec<PathBuf>,
+    /// Evaluate at this instant (RFC 3339, a date, or Unix seconds); now by default.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Grid of the counts: rows are placed on intervals of this length.
+    #[arg(long, default_value = "1m", value_name = "DURATION")]
+    pub resolution: String,
+}
+
+/// Output of `nines report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// An aligned table.
+    Table,
+    /// JSON (docs/report-json.md).
+    Json,
+    /// A markdown table.
+    Markdown,
+}
+
+/// Options of `nines report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Only this service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub output: ReportFormat,
+}
+
+/// Options of `nines gate`.
+#[derive(Debug, clap::Args)]
+pub struct GateArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The service being deployed.
+    #[arg(long, required = true)]
+    pub service: String,
+    /// The kind of change (`feature`, `security`, `p0`...): freezes may exempt it.
+    #[arg(long, value_name = "TYPE")]
+    pub change_type: Option<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+}
+
+/// Options of `nines suggest`.
+#[derive(Debug, clap::Args)]
+pub struct SuggestArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Only this SLO (`service/slo`); every SLO by default.
+    #[arg(long)]
+    pub slo: Option<String>,
+    /// Only this objective of the SLO.
+    #[arg(long)]
+    pub objective: Option<String>,
+    /// Share of past windows the suggested target must have been met in.
+    #[arg(long, default_value = "90%")]
+    pub share: String,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "text")]
+    pub output: OutputFormat,
 }
 
 /// Options of `nines validate`.

@@ -129,7 +129,7 @@ fn list_rules_documents_every_rule() {
 
 #[test]
 fn every_command_has_examples_in_its_help() {
-    for command in ["validate", "convert"] {
+    for command in ["validate", "convert", "report", "gate", "suggest"] {
         let run = Nines::new().args([command, "--help"]).run();
         assert_eq!(run.status, 0);
         assert!(
@@ -220,4 +220,165 @@ fn convert_writes_one_file_per_service() {
         .arg(&out)
         .run();
     assert_eq!(validate.status, 0, "{}", validate.stdout);
+}
+
+fn measure(command: &str) -> Nines {
+    Nines::new().args([
+        command,
+        "--spec",
+        "examples/",
+        "--counts",
+        "examples/counts/shop.csv",
+        "--counts",
+        "examples/counts/pipeline.ndjson",
+        "--at",
+        "2026-11-29T00:00:00Z",
+    ])
+}
+
+#[test]
+fn report_table_on_the_examples() {
+    let run = measure("report").run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn report_markdown_on_the_examples() {
+    let run = measure("report")
+        .args(["--output", "markdown", "--service", "checkout"])
+        .run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn report_json_follows_the_documented_schema() {
+    let run = measure("report").args(["--output", "json"]).run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["schema"], "nines.report/v1");
+    let rows = report["objectives"].as_array().unwrap();
+    let documented = std::fs::read_to_string(harness::repo().join("docs/report-json.md")).unwrap();
+    for row in rows {
+        for key in row.as_object().unwrap().keys() {
+            assert!(
+                documented.contains(&format!("`{key}`")),
+                "docs/report-json.md does not document `{key}`"
+            );
+        }
+        for key in [
+            "service",
+            "slo",
+            "objective",
+            "target",
+            "sli",
+            "good",
+            "valid",
+            "budget_remaining",
+            "burn_rates",
+            "alerts",
+            "policy_state",
+            "sla",
+            "data_quality",
+        ] {
+            assert!(row.get(key).is_some(), "row lacks `{key}`");
+        }
+    }
+    let latency = rows
+        .iter()
+        .find(|row| row["slo"] == "latency" && row["service"] == "checkout")
+        .unwrap();
+    assert_eq!(
+        latency["burn_rates"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>(),
+        ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "window"]
+    );
+    assert!(
+        latency["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|alert| alert["severity"] == "page")
+    );
+    let unmeasured = rows
+        .iter()
+        .find(|row| row["service"] == "inventory")
+        .unwrap();
+    assert!(unmeasured["sli"].is_null(), "no data is not 0% or 100%");
+    assert_eq!(unmeasured["data_quality"]["no_data"], true);
+    insta::assert_json_snapshot!(report);
+}
+
+#[test]
+fn gate_freezes_a_service_out_of_budget_but_lets_exempt_changes_through() {
+    let frozen = measure("gate").args(["--service", "checkout"]).run();
+    assert_eq!(frozen.status, 1, "{}", frozen.stderr);
+    assert!(
+        frozen.stdout.contains("checkout/availability"),
+        "{}",
+        frozen.stdout
+    );
+    assert!(
+        frozen.stdout.contains("still allowed: p0, security"),
+        "{}",
+        frozen.stdout
+    );
+    insta::assert_snapshot!("gate_frozen", frozen.stdout);
+    let security = measure("gate")
+        .args(["--service", "checkout", "--change-type", "security"])
+        .run();
+    assert_eq!(security.status, 0, "{}", security.stdout);
+    let healthy = measure("gate")
+        .args(["--service", "search", "--output", "json"])
+        .run();
+    assert_eq!(healthy.status, 0, "{}", healthy.stdout);
+    let decision: serde_json::Value = serde_json::from_str(&healthy.stdout).unwrap();
+    assert_eq!(decision["allowed"], true);
+    let unknown = measure("gate").args(["--service", "nope"]).run();
+    assert_eq!(unknown.status, 2);
+    assert!(
+        unknown.stderr.contains("no service `nope`"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn bad_counts_are_refused_with_their_line() {
+    let temp = harness::TempDir::new();
+    let counts = temp.write("counts.csv", "timestamp,sli,good,valid\n2026-11-01T00:00:00Z,checkout/availability,1,1\n2026-11-01T00:01:00Z,checkout/availability,3,2\n");
+    let run = Nines::new()
+        .args(["report", "--spec", "examples/shop", "--counts"])
+        .arg(&counts)
+        .run();
+    assert_eq!(run.status, 2);
+    assert!(
+        run.stderr
+            .contains("counts.csv:3: good (3) exceeds valid (2)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn suggest_gives_an_achievable_target_with_its_evidence() {
+    let run = measure("suggest")
+        .args(["--slo", "checkout/availability", "--output", "json"])
+        .run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let suggestions: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let suggestion = &suggestions[0];
+    assert_eq!(suggestion["windows"], 8);
+    assert_eq!(suggestion["achievable"], 0.998);
+    assert!(suggestion["distribution"].as_array().unwrap().len() == 5);
+    let text = measure("suggest")
+        .args(["--slo", "checkout/availability"])
+        .run();
+    insta::assert_snapshot!("suggest_text", text.stdout);
 }

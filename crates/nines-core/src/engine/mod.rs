@@ -17,7 +17,7 @@ use std::collections::HashMap;
 pub use stats::wilson_interval;
 pub use status::{
     AlertStatus, BURN_WINDOW_LABELS, Budget, BudgetUnit, BurnRates, DataQuality, MemberStatus,
-    ObjectiveRef, ObjectiveStatus, PolicyStatus, SlaStatus, SloStatus,
+    ObjectiveStatus, PolicyReason, PolicyStatus, SlaStatus, SloStatus,
 };
 
 use crate::Duration;
@@ -45,20 +45,12 @@ pub const BURN_WINDOWS: [Duration; 7] = [
 pub const CURRENT_BURN_WINDOW: Duration = Duration::from_hours(1);
 
 /// Tunables of the engine.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Options {
     /// Valid events below which a window counts as low traffic. By default
     /// `10 / (1 − target)`: fewer events than that and one bad event spends more than a
     /// tenth of the budget.
     pub low_traffic_events: Option<f64>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            low_traffic_events: None,
-        }
-    }
 }
 
 /// How an objective's time slices are judged, for time-slice budgeting.
@@ -91,8 +83,8 @@ fn slice_plan_for(
 
 /// What one objective (or composite member) needs at evaluation time.
 #[derive(Clone, Debug)]
-struct Measured<'c> {
-    objective: ObjectiveRef<'c>,
+struct Measured {
+    objective: Objective,
     series: String,
     budgeting: Budgeting,
     slice: Option<(Duration, SliceRule)>,
@@ -102,14 +94,17 @@ struct Measured<'c> {
 struct Member {
     name: String,
     weight: f64,
-    measured: Measured<'static>,
+    measured: Measured,
 }
 
 /// Everything about an SLO that does not depend on the instant, computed once.
 #[derive(Clone, Debug)]
 struct Plan<'c> {
     slo: &'c Slo,
-    objectives: Vec<Measured<'c>>,
+    objectives: Vec<Measured>,
+    /// For composites: the composite's own objective (or the weighted mean of its
+    /// members' targets) and a name for its series.
+    composite: Option<Measured>,
     rows: Vec<BurnRateWindow>,
     window_length: Duration,
     policy: Option<&'c ErrorBudgetPolicy>,
@@ -157,26 +152,30 @@ impl<'c> Engine<'c> {
         self.plans.iter().map(|plan| plan.slo)
     }
 
-    /// The status of every SLO at `at`.
-    pub fn evaluate_all(&self, source: &dyn DataSource, at: Millis) -> Vec<SloStatus<'c>> {
-        (0..self.plans.len())
-            .map(|index| self.evaluate_index(source, index, at))
-            .collect()
+    /// The status of every SLO at `at`. Statuses borrow from the engine, so a status
+    /// copies no names, rows or series keys.
+    pub fn evaluate_all<'e>(&'e self, source: &dyn DataSource, at: Millis) -> Vec<SloStatus<'e>> {
+        let mut periods = Periods::default();
+        let mut statuses = Vec::with_capacity(self.plans.len());
+        for index in 0..self.plans.len() {
+            statuses.push(self.evaluate_index(source, index, at, &mut periods));
+        }
+        statuses
     }
 
     /// The status of one SLO at `at`, if the catalog has it.
-    pub fn evaluate(
-        &self,
+    pub fn evaluate<'e>(
+        &'e self,
         source: &dyn DataSource,
         service: &str,
         slo: &str,
         at: Millis,
-    ) -> Option<SloStatus<'c>> {
+    ) -> Option<SloStatus<'e>> {
         let index = self
             .plans
             .iter()
             .position(|plan| plan.slo.service == service && plan.slo.name == slo)?;
-        Some(self.evaluate_index(source, index, at))
+        Some(self.evaluate_index(source, index, at, &mut Periods::default()))
     }
 
     fn zone(&self, name: &str) -> jiff::tz::TimeZone {
@@ -187,7 +186,19 @@ impl<'c> Engine<'c> {
     }
 
     /// The period of `window` containing `at`, and the measured part `[start, at)`.
-    fn period(&self, window: &Window, at: Millis) -> TimeRange {
+    fn period_cached(&self, window: &Window, at: Millis, periods: &mut Periods) -> TimeRange {
+        if let Window::Rolling { length } = window {
+            return TimeRange::ending_at(at, *length);
+        }
+        if let Some((_, range)) = periods.entries.iter().find(|(known, _)| known == window) {
+            return *range;
+        }
+        let range = self.period_uncached(window, at);
+        periods.entries.push((window.clone(), range));
+        range
+    }
+
+    fn period_uncached(&self, window: &Window, at: Millis) -> TimeRange {
         match window {
             Window::Rolling { length } => TimeRange::ending_at(at, *length),
             Window::Calendar {
@@ -199,10 +210,16 @@ impl<'c> Engine<'c> {
         }
     }
 
-    fn evaluate_index(&self, source: &dyn DataSource, index: usize, at: Millis) -> SloStatus<'c> {
+    fn evaluate_index<'e>(
+        &'e self,
+        source: &dyn DataSource,
+        index: usize,
+        at: Millis,
+        periods: &mut Periods,
+    ) -> SloStatus<'e> {
         let plan = &self.plans[index];
         let slo = plan.slo;
-        let period = self.period(&slo.window, at);
+        let period = self.period_cached(&slo.window, at, periods);
         let window = TimeRange::new(period.start, at.min(period.end));
         let period_length = match slo.window {
             Window::Rolling { length } => length,
@@ -246,7 +263,7 @@ impl<'c> Engine<'c> {
             .map(|policy| evaluate_policy(policy, &objectives, &meter, plan));
         let sla = plan
             .sla
-            .and_then(|sla| self.sla_status(source, plan, sla, at));
+            .and_then(|sla| self.sla_status(source, plan, sla, at, periods));
         SloStatus {
             slo,
             at,
@@ -284,18 +301,55 @@ impl<'c> Engine<'c> {
         rows.max(policy)
     }
 
-    fn objective_status(
-        &self,
+    fn objective_status<'e>(
+        &'e self,
         meter: &Meter<'_>,
-        measured: &Measured<'c>,
-        rows: &[BurnRateWindow],
+        measured: &'e Measured,
+        rows: &'e [BurnRateWindow],
         window: TimeRange,
         period_length: Duration,
         nominal: Duration,
-    ) -> ObjectiveStatus<'c> {
-        let objective = measured.objective.get();
+    ) -> ObjectiveStatus<'e> {
+        let objective = &measured.objective;
         let fraction = objective.target.complement().fraction();
         let mut error = None;
+        // The common case, counts without exclusions or slices, reads every window in one
+        // batch that shares the end instant; the rest goes window by window.
+        let batched = (meter.exclusions.is_empty() && window.end == meter.at)
+            .then(|| {
+                let mut starts = [0; 1 + BURN_WINDOWS.len()];
+                starts[0] = window.start;
+                for (slot, length) in starts[1..].iter_mut().zip(BURN_WINDOWS) {
+                    *slot = meter.at - millis(length);
+                }
+                let mut counts = [Counts::default(); 1 + BURN_WINDOWS.len()];
+                meter
+                    .source
+                    .sums_ending_at(&measured.series, meter.at, &starts, &mut counts)?;
+                let slices = match measured.slice {
+                    Some((slice, rule)) => {
+                        let mut slices = [SliceCounts::default(); 1 + BURN_WINDOWS.len()];
+                        meter.source.slices_ending_at(
+                            &measured.series,
+                            meter.at,
+                            &starts,
+                            slice,
+                            rule,
+                            &mut slices,
+                        )?;
+                        Some(slices)
+                    }
+                    None => None,
+                };
+                Ok::<_, DataError>((counts, slices))
+            })
+            .and_then(|result| match result {
+                Ok(batch) => Some(batch),
+                Err(problem) => {
+                    error.get_or_insert(problem.to_string());
+                    None
+                }
+            });
         let mut read = |range: TimeRange| match meter.measure(measured, range) {
             Ok(measure) => measure,
             Err(problem) => {
@@ -303,14 +357,24 @@ impl<'c> Engine<'c> {
                 Measure::default()
             }
         };
-        let whole = read(window);
+        let (whole, windows): (Measure, [Measure; 7]) = match batched {
+            Some((counts, slices)) => {
+                let measure = |index: usize| Measure {
+                    counts: counts[index],
+                    slices: slices.as_ref().map(|slices| slices[index]),
+                };
+                (measure(0), std::array::from_fn(|index| measure(index + 1)))
+            }
+            None => (
+                read(window),
+                std::array::from_fn(|index| {
+                    read(TimeRange::ending_at(meter.at, BURN_WINDOWS[index]))
+                }),
+            ),
+        };
         let mut burn = BurnRates::default();
-        for (slot, length) in burn.windows.iter_mut().zip(BURN_WINDOWS) {
-            *slot = burn_rate(
-                &read(TimeRange::ending_at(meter.at, length)),
-                &measured.budgeting,
-                fraction,
-            );
+        for (slot, measure) in burn.windows.iter_mut().zip(&windows) {
+            *slot = burn_rate(measure, &measured.budgeting, fraction);
         }
         burn.whole = burn_rate(&whole, &measured.budgeting, fraction);
         let alerts = rows
@@ -324,7 +388,7 @@ impl<'c> Engine<'c> {
                 let long_burn = burn_over(row.long, &burn).or_else(|| burn_rate(&read(TimeRange::ending_at(meter.at, row.long)), &measured.budgeting, fraction));
                 let short_burn = burn_over(row.short, &burn).or_else(|| burn_rate(&read(TimeRange::ending_at(meter.at, row.short)), &measured.budgeting, fraction));
                 let holds = matches!((long_burn, short_burn), (Some(long), Some(short)) if long > factor && short > factor);
-                AlertStatus { row: row.clone(), factor, long_burn, short_burn, holds }
+                AlertStatus { row, factor, long_burn, short_burn, holds }
             })
             .collect();
         let budget = budget(&whole, &measured.budgeting, fraction, period_length);
@@ -358,9 +422,10 @@ impl<'c> Engine<'c> {
             excluded_ms: meter.excluded_within(window),
         };
         ObjectiveStatus {
-            objective: measured.objective.clone(),
-            series: measured.series.clone(),
+            objective,
+            series: &measured.series,
             counts: whole.counts,
+            spent_in_windows: std::array::from_fn(|index| spent_of(&windows[index], budget.unit)),
             slices: whole.slices,
             sli,
             sli_interval,
@@ -380,13 +445,13 @@ impl<'c> Engine<'c> {
     /// Composite SLOs: members are measured over the composite's window with their own
     /// targets; their budgets and burn rates combine by weight. Under time slices a slice
     /// is bad when any member's slice is bad (OpenSLO).
-    fn composite_status(
-        &self,
+    fn composite_status<'e>(
+        &'e self,
         meter: &Meter<'_>,
-        plan: &Plan<'c>,
+        plan: &'e Plan<'c>,
         window: TimeRange,
         period_length: Duration,
-    ) -> (Vec<ObjectiveStatus<'c>>, Vec<MemberStatus>) {
+    ) -> (Vec<ObjectiveStatus<'e>>, Vec<MemberStatus>) {
         let statuses: Vec<(f64, ObjectiveStatus<'_>)> = plan
             .members
             .iter()
@@ -412,29 +477,17 @@ impl<'c> Engine<'c> {
                 name: member.name.clone(),
                 weight: member.weight,
                 series: member.measured.series.clone(),
-                target: member.measured.objective.get().target.fraction(),
+                target: member.measured.objective.target.fraction(),
                 sli: status.sli,
                 consumed: status.budget.consumed,
             })
             .collect();
-        let objective = plan
-            .objectives
-            .first()
-            .map(|measured| measured.objective.clone())
-            .unwrap_or_else(|| {
-                let total: f64 = plan.members.iter().map(|member| member.weight).sum();
-                let mean = plan
-                    .members
-                    .iter()
-                    .map(|member| member.weight * member.measured.objective.get().target.fraction())
-                    .sum::<f64>()
-                    / total.max(f64::MIN_POSITIVE);
-                ObjectiveRef::Synthesized(Objective::new(
-                    crate::model::DEFAULT_OBJECTIVE,
-                    crate::Ratio::from_fraction(mean),
-                ))
-            });
-        let target = objective.get().target;
+        let composite = plan
+            .composite
+            .as_ref()
+            .expect("composites are planned with an objective");
+        let objective = &composite.objective;
+        let target = objective.target;
         let fraction = target.complement().fraction();
         let weighted = |value: &dyn Fn(&ObjectiveStatus<'_>) -> Option<f64>| -> Option<f64> {
             let (sum, weights) = statuses
@@ -489,16 +542,17 @@ impl<'c> Engine<'c> {
                 let long_burn = index(row.long).and_then(|index| burn.windows[index]);
                 let short_burn = index(row.short).and_then(|index| burn.windows[index]);
                 let holds = matches!((long_burn, short_burn), (Some(long), Some(short)) if long > factor && short > factor);
-                AlertStatus { row: row.clone(), factor, long_burn, short_burn, holds }
+                AlertStatus { row, factor, long_burn, short_burn, holds }
             })
             .collect();
         let no_data = statuses
             .iter()
             .all(|(_, status)| status.data_quality.no_data);
         let status = ObjectiveStatus {
-            objective: objective.clone(),
-            series: format!("{}/{}", plan.slo.service, plan.slo.name),
+            objective,
+            series: &composite.series,
             counts,
+            spent_in_windows: [0.0; 7],
             slices,
             sli,
             sli_interval: None,
@@ -507,7 +561,6 @@ impl<'c> Engine<'c> {
             time_to_exhaustion: time_to_exhaustion(budget.remaining, burn.get("1h"), period_length),
             alerts,
             aspirational_met: objective
-                .get()
                 .aspirational
                 .zip(sli)
                 .map(|(aspirational, sli)| sli >= aspirational.fraction()),
@@ -529,19 +582,20 @@ impl<'c> Engine<'c> {
         (vec![status], members)
     }
 
-    fn sla_status(
-        &self,
+    fn sla_status<'e>(
+        &'e self,
         source: &dyn DataSource,
-        plan: &Plan<'c>,
-        sla: &'c Sla,
+        plan: &'e Plan<'c>,
+        sla: &'e Sla,
         at: Millis,
-    ) -> Option<SlaStatus<'c>> {
+        periods: &mut Periods,
+    ) -> Option<SlaStatus<'e>> {
         let measured = plan
             .objectives
             .iter()
-            .find(|measured| measured.objective.get().threshold.is_none())
+            .find(|measured| measured.objective.threshold.is_none())
             .or(plan.objectives.first())?;
-        let period = self.period(&sla.window, at);
+        let period = self.period_cached(&sla.window, at, periods);
         let meter = Meter {
             source,
             exclusions: &[],
@@ -560,7 +614,7 @@ impl<'c> Engine<'c> {
             credit: attainment
                 .and_then(|attainment| sla.credit_owed(attainment))
                 .map(|tier| tier.credit.fraction()),
-            margin: finite(measured.objective.get().target.fraction() - sla.target.fraction()),
+            margin: finite(measured.objective.target.fraction() - sla.target.fraction()),
         })
     }
 }
@@ -573,7 +627,7 @@ fn plan<'c>(catalog: &'c Catalog, slo: &'c Slo, sla: Option<&'c Sla>) -> Plan<'c
         .objectives
         .iter()
         .map(|objective| Measured {
-            objective: ObjectiveRef::Spec(objective),
+            objective: objective.clone(),
             series: slo.series_key(objective),
             budgeting: slo.budgeting.clone(),
             slice: slice_plan_for(&slo.budgeting, objective, threshold),
@@ -598,7 +652,7 @@ fn plan<'c>(catalog: &'c Catalog, slo: &'c Slo, sla: Option<&'c Sla>) -> Plan<'c
                     };
                     let Some(chosen) = chosen else { continue };
                     Measured {
-                        objective: ObjectiveRef::Synthesized(chosen.clone()),
+                        objective: chosen.clone(),
                         series: target.series_key(chosen),
                         budgeting: target.budgeting.clone(),
                         slice: slice_plan(target, chosen),
@@ -609,7 +663,7 @@ fn plan<'c>(catalog: &'c Catalog, slo: &'c Slo, sla: Option<&'c Sla>) -> Plan<'c
                         .get()
                         .is_some_and(|sli| matches!(sli.kind, SliKind::Threshold { .. }));
                     Measured {
-                        objective: ObjectiveRef::Synthesized((**objective).clone()),
+                        objective: (**objective).clone(),
                         series: format!("{}/{}/{}", slo.service, slo.name, member.name),
                         budgeting: slo.budgeting.clone(),
                         slice: slice_plan_for(&slo.budgeting, objective, threshold),
@@ -623,16 +677,44 @@ fn plan<'c>(catalog: &'c Catalog, slo: &'c Slo, sla: Option<&'c Sla>) -> Plan<'c
             });
         }
     }
+    let composite = matches!(slo.indicator, Indicator::Composite(_)).then(|| {
+        let objective = slo.objectives.first().cloned().unwrap_or_else(|| {
+            let total: f64 = members.iter().map(|member| member.weight).sum();
+            let mean = members
+                .iter()
+                .map(|member| member.weight * member.measured.objective.target.fraction())
+                .sum::<f64>()
+                / total.max(f64::MIN_POSITIVE);
+            Objective::new(
+                crate::model::DEFAULT_OBJECTIVE,
+                crate::Ratio::from_fraction(mean),
+            )
+        });
+        Measured {
+            objective,
+            series: slo.qualified_name(),
+            budgeting: slo.budgeting.clone(),
+            slice: None,
+        }
+    });
     let window_length = slo.window.nominal_length();
     Plan {
         slo,
         objectives,
+        composite,
         rows: slo.alerting.effective_windows(window_length),
         window_length,
         policy: catalog.policy_of(slo),
         sla,
         members,
     }
+}
+
+/// Calendar periods already computed for the instant being evaluated: many SLOs share a
+/// zone and a unit, and a period costs several time zone conversions.
+#[derive(Debug, Default)]
+struct Periods {
+    entries: Vec<(Window, TimeRange)>,
 }
 
 /// Counts (and slice outcomes) over a range, with exclusions taken out.
@@ -649,7 +731,7 @@ struct Meter<'a> {
 }
 
 impl Meter<'_> {
-    fn measure(&self, measured: &Measured<'_>, range: TimeRange) -> Result<Measure, DataError> {
+    fn measure(&self, measured: &Measured, range: TimeRange) -> Result<Measure, DataError> {
         let mut counts = self.source.sum(&measured.series, range)?;
         for excluded in self.exclusions {
             let overlap = excluded.intersect(&range);
@@ -785,6 +867,14 @@ fn error_ratio(measure: &Measure, budgeting: &Budgeting) -> Option<f64> {
     }
 }
 
+/// Bad events, or bad slices, of a measure.
+fn spent_of(measure: &Measure, unit: BudgetUnit) -> f64 {
+    match unit {
+        BudgetUnit::Events => measure.counts.bad(),
+        BudgetUnit::Slices => measure.slices.map(|slices| slices.bad()).unwrap_or(0.0),
+    }
+}
+
 fn burn_rate(measure: &Measure, budgeting: &Budgeting, fraction: f64) -> Option<f64> {
     if fraction <= 0.0 {
         return None;
@@ -803,19 +893,20 @@ fn budget(
             let valid = measure.counts.valid;
             (
                 BudgetUnit::Events,
-                (valid > 0.0).then(|| fraction * valid),
+                (valid > 0.0).then_some(fraction * valid),
                 measure.counts.bad(),
             )
         }
         Budgeting::Timeslices { slice } => {
             let slices = measure.slices.unwrap_or_default();
             let in_window = period_length.ratio_to(*slice).floor();
-            let allowed = (slices.with_data > 0.0 && in_window > 0.0).then(|| fraction * in_window);
+            let allowed =
+                (slices.with_data > 0.0 && in_window > 0.0).then_some(fraction * in_window);
             (BudgetUnit::Slices, allowed, slices.bad())
         }
         Budgeting::RatioTimeslices { .. } => {
             let slices = measure.slices.unwrap_or_default();
-            let allowed = (slices.with_data > 0.0).then(|| fraction * slices.with_data);
+            let allowed = (slices.with_data > 0.0).then_some(fraction * slices.with_data);
             (
                 BudgetUnit::Slices,
                 allowed,
@@ -856,40 +947,56 @@ fn evaluate_policy<'c>(
 ) -> PolicyStatus<'c> {
     for state in &policy.states {
         let reason = match &state.when {
-            Condition::Always => Some("always applies".to_string()),
+            Condition::Always => Some(PolicyReason::Always),
             Condition::RemainingBelow(share) => objectives.iter().find_map(|status| {
                 let remaining = status.budget.remaining?;
-                (remaining < share.fraction()).then(|| {
-                    format!(
-                        "objective `{}`: {:.2}% of the error budget remains (below {share})",
-                        status.objective.get().name,
-                        remaining * 100.0
-                    )
+                (remaining < share.fraction()).then(|| PolicyReason::RemainingBelow {
+                    objective: &status.objective.name,
+                    remaining,
+                    share: *share,
                 })
             }),
-            Condition::BurnRateAbove { window, rate } => objectives.iter().enumerate().find_map(|(index, status)| {
-                let burn = match BURN_WINDOWS.iter().position(|known| known == window) {
-                    Some(slot) => status.burn.windows[slot],
-                    None => plan.objectives.get(index).and_then(|measured| {
-                        let measure = meter.measure(measured, TimeRange::ending_at(meter.at, *window)).ok()?;
-                        burn_rate(&measure, &measured.budgeting, status.budget.fraction)
-                    }),
-                }?;
-                (burn > *rate).then(|| format!("objective `{}`: burn rate {burn:.2} over {window} (above {rate})", status.objective.get().name))
-            }),
-            Condition::ConsumedAbove { within, share } => objectives.iter().enumerate().find_map(|(index, status)| {
-                let measured = plan.objectives.get(index)?;
-                let allowed = status.budget.allowed.filter(|allowed| *allowed > 0.0)?;
-                let measure = meter.measure(measured, TimeRange::ending_at(meter.at, *within)).ok()?;
-                let spent = match status.budget.unit {
-                    BudgetUnit::Events => measure.counts.bad(),
-                    BudgetUnit::Slices => measure.slices.map(|slices| slices.bad()).unwrap_or(0.0),
-                };
-                let consumed = finite(spent / allowed);
-                (consumed > share.fraction()).then(|| {
-                    format!("objective `{}`: {:.1}% of the budget spent in the last {within} (above {share})", status.objective.get().name, consumed * 100.0)
+            Condition::BurnRateAbove { window, rate } => {
+                objectives.iter().enumerate().find_map(|(index, status)| {
+                    let burn = match BURN_WINDOWS.iter().position(|known| known == window) {
+                        Some(slot) => status.burn.windows[slot],
+                        None => plan.objectives.get(index).and_then(|measured| {
+                            let measure = meter
+                                .measure(measured, TimeRange::ending_at(meter.at, *window))
+                                .ok()?;
+                            burn_rate(&measure, &measured.budgeting, status.budget.fraction)
+                        }),
+                    }?;
+                    (burn > *rate).then(|| PolicyReason::BurnRateAbove {
+                        objective: &status.objective.name,
+                        burn,
+                        window: *window,
+                        rate: *rate,
+                    })
                 })
-            }),
+            }
+            Condition::ConsumedAbove { within, share } => {
+                objectives.iter().enumerate().find_map(|(index, status)| {
+                    let measured = plan.objectives.get(index)?;
+                    let allowed = status.budget.allowed.filter(|allowed| *allowed > 0.0)?;
+                    let spent = match BURN_WINDOWS.iter().position(|known| known == within) {
+                        Some(slot) => status.spent_in_windows[slot],
+                        None => {
+                            let measure = meter
+                                .measure(measured, TimeRange::ending_at(meter.at, *within))
+                                .ok()?;
+                            spent_of(&measure, status.budget.unit)
+                        }
+                    };
+                    let consumed = finite(spent / allowed);
+                    (consumed > share.fraction()).then(|| PolicyReason::ConsumedAbove {
+                        objective: &status.objective.name,
+                        consumed,
+                        within: *within,
+                        share: *share,
+                    })
+                })
+            }
         };
         if let Some(reason) = reason {
             return PolicyStatus {

@@ -7,7 +7,7 @@ const Z_95: f64 = 1.959_963_984_540_054;
 /// trials. Unlike the normal approximation it stays inside [0, 1] and is honest for
 /// small samples and ratios near 1, which is where SLIs live.
 pub fn wilson_interval(successes: f64, trials: f64) -> Option<(f64, f64)> {
-    if !(trials > 0.0) || !successes.is_finite() || !trials.is_finite() {
+    if trials.is_nan() || trials <= 0.0 || !successes.is_finite() || !trials.is_finite() {
         return None;
     }
     let p = (successes / trials).clamp(0.0, 1.0);

@@ -5,6 +5,7 @@
 
 use crate::model::{Action, BurnRateWindow, ErrorBudgetPolicy, Objective, PolicyState, Sla, Slo};
 use crate::source::{Counts, Millis, SliceCounts, TimeRange};
+use crate::{Duration, Ratio};
 
 /// Labels of the burn-rate windows every status reports, shortest first.
 pub const BURN_WINDOW_LABELS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
@@ -88,9 +89,9 @@ impl BurnRates {
 
 /// One alert row evaluated long-and-short.
 #[derive(Clone, Debug, PartialEq)]
-pub struct AlertStatus {
+pub struct AlertStatus<'c> {
     /// The row.
-    pub row: BurnRateWindow,
+    pub row: &'c BurnRateWindow,
     /// The burn rate both windows must exceed.
     pub factor: f64,
     /// Burn over the long window.
@@ -121,12 +122,16 @@ pub struct DataQuality {
 /// The status of one objective.
 #[derive(Clone, Debug)]
 pub struct ObjectiveStatus<'c> {
-    /// The objective (for composites without one of their own, a synthesized objective).
-    pub objective: ObjectiveRef<'c>,
+    /// The objective (for composites without one of their own, a synthesized objective:
+    /// the weighted mean of the members' targets).
+    pub objective: &'c Objective,
     /// The series its counts come from.
-    pub series: String,
+    pub series: &'c str,
     /// Event counts over the window.
     pub counts: Counts,
+    /// Bad events (or bad slices) over each burn-rate window, in
+    /// [`BURN_WINDOW_LABELS`] order: what the policy's `consumed(...)` conditions read.
+    pub spent_in_windows: [f64; 7],
     /// Slice outcomes over the window (time-slice budgeting).
     pub slices: Option<SliceCounts>,
     /// The SLI over the window: good / valid (or good slices / slices, or the mean slice
@@ -141,32 +146,13 @@ pub struct ObjectiveStatus<'c> {
     /// Time until the budget is spent at the 1-hour burn rate, in milliseconds.
     pub time_to_exhaustion: Option<i64>,
     /// Every alert row, evaluated.
-    pub alerts: Vec<AlertStatus>,
+    pub alerts: Vec<AlertStatus<'c>>,
     /// Whether the aspirational target is met.
     pub aspirational_met: Option<bool>,
     /// Data quality.
     pub data_quality: DataQuality,
     /// A source error, when the counts could not be read.
     pub error: Option<String>,
-}
-
-/// An objective of the spec, or one made up for a composite without its own.
-#[derive(Clone, Debug)]
-pub enum ObjectiveRef<'c> {
-    /// From the spec.
-    Spec(&'c Objective),
-    /// Made up: the composite's name and the weighted mean of its members' targets.
-    Synthesized(Objective),
-}
-
-impl ObjectiveRef<'_> {
-    /// The objective.
-    pub fn get(&self) -> &Objective {
-        match self {
-            ObjectiveRef::Spec(objective) => objective,
-            ObjectiveRef::Synthesized(objective) => objective,
-        }
-    }
 }
 
 /// A composite member's contribution.
@@ -193,8 +179,8 @@ pub struct PolicyStatus<'c> {
     pub policy: &'c ErrorBudgetPolicy,
     /// The first state whose condition holds, if any.
     pub state: Option<&'c PolicyState>,
-    /// Why that state applies, in words.
-    pub reason: Option<String>,
+    /// Why that state applies (displays as a sentence).
+    pub reason: Option<PolicyReason<'c>>,
 }
 
 impl PolicyStatus<'_> {
@@ -219,6 +205,83 @@ impl PolicyStatus<'_> {
             }
         }
         out
+    }
+}
+
+/// Why a policy state applies. Kept as values, not text, so that evaluating 10,000
+/// policies formats nothing; [`std::fmt::Display`] writes the sentence.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PolicyReason<'c> {
+    /// The state's condition is `always`.
+    Always,
+    /// An objective's remaining budget is below the share.
+    RemainingBelow {
+        /// The objective.
+        objective: &'c str,
+        /// Its remaining budget.
+        remaining: f64,
+        /// The condition's share.
+        share: Ratio,
+    },
+    /// An objective burns faster than the rate.
+    BurnRateAbove {
+        /// The objective.
+        objective: &'c str,
+        /// Its burn rate over the window.
+        burn: f64,
+        /// The look-back window.
+        window: Duration,
+        /// The condition's rate.
+        rate: f64,
+    },
+    /// An objective spent more than the share within the look-back.
+    ConsumedAbove {
+        /// The objective.
+        objective: &'c str,
+        /// The share of the window's budget spent within the look-back.
+        consumed: f64,
+        /// The look-back.
+        within: Duration,
+        /// The condition's share.
+        share: Ratio,
+    },
+}
+
+impl std::fmt::Display for PolicyReason<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyReason::Always => formatter.write_str("always applies"),
+            PolicyReason::RemainingBelow {
+                objective,
+                remaining,
+                share,
+            } => write!(
+                formatter,
+                "objective `{objective}`: {:.2}% of the error budget remains (below {share})",
+                remaining * 100.0
+            ),
+            PolicyReason::BurnRateAbove {
+                objective,
+                burn,
+                window,
+                rate,
+            } => {
+                write!(
+                    formatter,
+                    "objective `{objective}`: burn rate {burn:.2} over {window} (above {rate})"
+                )
+            }
+            PolicyReason::ConsumedAbove {
+                objective,
+                consumed,
+                within,
+                share,
+            } => write!(
+                formatter,
+                "objective `{objective}`: {:.1}% of the budget spent in the last {within} (above {share})",
+                consumed * 100.0
+            ),
+        }
     }
 }
 

@@ -75,7 +75,9 @@ fn rolling(days: u64) -> Window {
 }
 
 fn status<'c>(catalog: &'c Catalog, source: &MemorySource, at: i64) -> SloStatus<'c> {
-    let engine = Engine::new(catalog, Options::default());
+    // Statuses borrow from their engine; in tests, letting the engine live forever keeps
+    // each check a one-liner.
+    let engine: &'c Engine<'c> = Box::leak(Box::new(Engine::new(catalog, Options::default())));
     engine.evaluate_all(source, at).remove(0)
 }
 
@@ -634,6 +636,7 @@ proptest! {
 
     #[test]
     fn burn_rate_scales_linearly_with_errors(valid in 1_000u32..1_000_000, bad in 0u32..1_000, factor in 1u32..5) {
+        prop_assume!(bad * factor <= valid);
         let catalog = catalog(vec![slo("a", 0.999, rolling(28), Budgeting::Occurrences)]);
         let burn = |bad: f64| {
             let mut source = MemorySource::new(Duration::from_minutes(1));
@@ -645,4 +648,40 @@ proptest! {
         let scaled = burn(f64::from(bad * factor));
         prop_assert!((scaled - single * f64::from(factor)).abs() < 1e-9 * scaled.max(1.0));
     }
+}
+
+#[test]
+fn suggests_the_strongest_readable_target_met_in_most_windows() {
+    let mut with_aspiration = slo("a", 0.999, rolling(7), Budgeting::Occurrences);
+    with_aspiration.objectives[0].aspirational = Some(Ratio::from_fraction(0.9999));
+    let catalog = catalog(vec![with_aspiration]);
+    let mut source = MemorySource::new(Duration::from_minutes(1));
+    // 60 days: most days 99.97% good, every tenth day 99.5% good.
+    for day in 0..60 {
+        let good = if day % 10 == 0 { 99_500.0 } else { 99_970.0 };
+        source.add("shop/a", T0 - (60 - day) * DAY + HOUR, good, 100_000.0);
+    }
+    source.refresh();
+    let engine = Engine::new(&catalog, Options::default());
+    let history = source.span().unwrap();
+    let suggestion = engine
+        .suggest(&source, "shop", "a", None, T0, history, 0.9)
+        .unwrap();
+    // 53 daily-sliding 7-day windows fit in the history; each holds one bad day or none: attainment 99.9% (7 days, one bad day:
+    // (6 × 99,970 + 99,500) / 700,000 = 99.903%) or 99.97%. 90% of windows are met at
+    // 99.903%, which rounds down to 99.9%.
+    assert_eq!(suggestion.windows, 53);
+    assert!(
+        (suggestion.quantile.unwrap() - 0.999_028_571).abs() < 1e-6,
+        "{:?}",
+        suggestion.quantile
+    );
+    assert_eq!(suggestion.achievable, Some(0.999));
+    // The aspiration allows a tenth of the errors history shows are achievable.
+    assert!((suggestion.budget_ratio_to_aspirational.unwrap() - 10.0).abs() < 1e-6);
+    assert!((suggestion.gap_to_aspirational_points.unwrap() - 0.09).abs() < 1e-9);
+    let strict = engine
+        .suggest(&source, "shop", "a", None, T0, history, 0.2)
+        .unwrap();
+    assert_eq!(strict.achievable, Some(0.9995));
 }

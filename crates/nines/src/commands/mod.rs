@@ -1,6 +1,10 @@
 //! One module per command; each turns parsed arguments into a [`Status`].
 
 mod convert;
+mod data;
+mod gate;
+mod report;
+mod suggest;
 mod validate;
 
 use crate::cli::{Cli, Command, Status};
@@ -10,6 +14,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Convert(args) => convert::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Gate(args) => gate::run(&args),
+        Command::Suggest(args) => suggest::run(&args),
     }
 }
 
