@@ -664,10 +664,17 @@ fn suggests_the_strongest_readable_target_met_in_most_windows() {
     source.refresh();
     let engine = Engine::new(&catalog, Options::default());
     let history = source.span().unwrap();
-    let suggestion = engine
-        .suggest(&source, "shop", "a", None, T0, history, 0.9)
-        .unwrap();
-    // 53 daily-sliding 7-day windows fit in the history; each holds one bad day or none: attainment 99.9% (7 days, one bad day:
+    let request = |share| suggest::SuggestRequest {
+        service: "shop",
+        slo: "a",
+        objective: None,
+        at: T0,
+        history,
+        share,
+    };
+    let suggestion = engine.suggest(&source, &request(0.9)).unwrap();
+    // 53 daily-sliding 7-day windows fit in the history; each holds one bad day or none:
+    // attainment 99.9% (7 days, one bad day:
     // (6 × 99,970 + 99,500) / 700,000 = 99.903%) or 99.97%. 90% of windows are met at
     // 99.903%, which rounds down to 99.9%.
     assert_eq!(suggestion.windows, 53);
@@ -680,8 +687,6 @@ fn suggests_the_strongest_readable_target_met_in_most_windows() {
     // The aspiration allows a tenth of the errors history shows are achievable.
     assert!((suggestion.budget_ratio_to_aspirational.unwrap() - 10.0).abs() < 1e-6);
     assert!((suggestion.gap_to_aspirational_points.unwrap() - 0.09).abs() < 1e-9);
-    let strict = engine
-        .suggest(&source, "shop", "a", None, T0, history, 0.2)
-        .unwrap();
+    let strict = engine.suggest(&source, &request(0.2)).unwrap();
     assert_eq!(strict.achievable, Some(0.9995));
 }
