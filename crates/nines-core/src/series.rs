@@ -262,14 +262,11 @@ impl IntervalSeries {
         }
         self.total = running;
         self.stale_from = self.blocks.len();
-        let kept: Vec<(i64, SliceRule)> = self
-            .slices
-            .iter()
-            .map(|index| (index.slice_ms, index.rule))
-            .collect();
-        self.slices.clear();
-        for (slice_ms, rule) in kept {
-            self.index_slices(slice_ms, rule);
+        // Slice outcomes before the first changed cell still hold: re-judge from there.
+        let changed_from = (self.first + (from * BLOCK) as i64) * self.resolution;
+        for index in std::mem::take(&mut self.slices) {
+            let (slice_ms, rule) = (index.slice_ms, index.rule);
+            self.index_slices(slice_ms, rule, Some((index, changed_from)));
         }
     }
 
@@ -303,44 +300,83 @@ impl IntervalSeries {
             .iter()
             .any(|index| index.slice_ms == slice_ms && index.rule == rule)
         {
-            self.index_slices(slice_ms, rule);
+            self.index_slices(slice_ms, rule, None);
         }
     }
 
-    fn index_slices(&mut self, slice_ms: i64, rule: SliceRule) {
-        let mut index = SliceIndex {
-            slice_ms,
-            rule,
-            first: 0,
-            with_data: Vec::new(),
-            good: Vec::new(),
-            ratio: Vec::new(),
-            blocks: vec![(0, 0, 0.0)],
+    /// Judges the slices of `slice_ms` under `rule`. With a `previous` index and the instant
+    /// the data changed from, slices before that instant are kept (in whole blocks).
+    fn index_slices(
+        &mut self,
+        slice_ms: i64,
+        rule: SliceRule,
+        previous: Option<(SliceIndex, Millis)>,
+    ) {
+        let (Some(start), Some(end)) = (self.first_start(), self.last_end()) else {
+            self.slices.push(SliceIndex {
+                slice_ms,
+                rule,
+                first: 0,
+                with_data: Vec::new(),
+                good: Vec::new(),
+                ratio: Vec::new(),
+                blocks: vec![(0, 0, 0.0)],
+            });
+            return;
         };
-        if let (Some(start), Some(end)) = (self.first_start(), self.last_end()) {
-            index.first = start.div_euclid(slice_ms);
-            let last = (end + slice_ms - 1).div_euclid(slice_ms);
-            let count = usize::try_from(last - index.first).unwrap_or(0);
-            index.ratio = vec![0.0; count];
-            let mut running = (0u64, 0u64, 0.0f64);
-            for position in 0..count {
-                let slice = index.first + position as i64;
-                let counts =
-                    self.sum_cells(TimeRange::new(slice * slice_ms, (slice + 1) * slice_ms));
-                if counts.intervals_with_data > 0 && counts.valid > 0.0 {
-                    let outcome = judge_slice(counts.good, counts.valid, rule);
-                    set_bit(&mut index.with_data, position);
-                    running.1 += 1;
-                    if outcome.good > 0.0 {
-                        set_bit(&mut index.good, position);
-                        running.0 += 1;
+        let first = start.div_euclid(slice_ms);
+        let last = (end + slice_ms - 1).div_euclid(slice_ms);
+        let count = usize::try_from(last - first).unwrap_or(0);
+        let (mut index, kept) = match previous {
+            Some((mut index, changed_from)) if index.first == first => {
+                let unchanged =
+                    usize::try_from(changed_from.div_euclid(slice_ms) - first).unwrap_or(0);
+                let kept = (unchanged / BLOCK * BLOCK)
+                    .min(index.ratio.len())
+                    .min(count);
+                index.ratio.truncate(kept);
+                index.blocks.truncate(kept / BLOCK + 1);
+                for bits in [&mut index.with_data, &mut index.good] {
+                    bits.truncate(kept.div_ceil(64));
+                    if let Some(word) = bits.last_mut() {
+                        if kept % 64 != 0 {
+                            *word &= (1u64 << (kept % 64)) - 1;
+                        }
                     }
-                    index.ratio[position] = outcome.ratio_sum as f32;
-                    running.2 += outcome.ratio_sum;
                 }
-                if (position + 1) % BLOCK == 0 || position + 1 == count {
-                    index.blocks.push(running);
+                (index, kept)
+            }
+            _ => (
+                SliceIndex {
+                    slice_ms,
+                    rule,
+                    first,
+                    with_data: Vec::new(),
+                    good: Vec::new(),
+                    ratio: Vec::new(),
+                    blocks: vec![(0, 0, 0.0)],
+                },
+                0,
+            ),
+        };
+        index.ratio.resize(count, 0.0);
+        let mut running = index.blocks[kept / BLOCK];
+        for position in kept..count {
+            let slice = first + position as i64;
+            let counts = self.sum_cells(TimeRange::new(slice * slice_ms, (slice + 1) * slice_ms));
+            if counts.intervals_with_data > 0 && counts.valid > 0.0 {
+                let outcome = judge_slice(counts.good, counts.valid, rule);
+                set_bit(&mut index.with_data, position);
+                running.1 += 1;
+                if outcome.good > 0.0 {
+                    set_bit(&mut index.good, position);
+                    running.0 += 1;
                 }
+                index.ratio[position] = outcome.ratio_sum as f32;
+                running.2 += outcome.ratio_sum;
+            }
+            if (position + 1) % BLOCK == 0 || position + 1 == count {
+                index.blocks.push(running);
             }
         }
         self.slices.push(index);
@@ -635,6 +671,30 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn slice_indexes_refreshed_after_late_writes_match_a_fresh_build(
+            first in proptest::collection::vec((0i64..2_000, 0u32..10, 0u32..3), 1..100),
+            later in proptest::collection::vec((0i64..2_000, 0u32..10, 0u32..3), 1..50),
+            range in (0i64..2_000, 0i64..2_000),
+        ) {
+            let rule = SliceRule::RatioAtLeast(0.8);
+            let slice = Duration::from_minutes(5);
+            let point = |(minute, good, extra): (i64, u32, u32)| (minute, f64::from(good), f64::from(good + extra));
+            let mut incremental = series(&first.iter().copied().map(point).collect::<Vec<_>>());
+            incremental.prepare_slices(slice, rule);
+            for &item in &later {
+                let (minute, good, valid) = point(item);
+                incremental.add(minute * MINUTE, good, valid);
+            }
+            incremental.refresh();
+            let all: Vec<_> = first.iter().chain(&later).copied().map(point).collect();
+            let mut fresh = series(&all);
+            fresh.prepare_slices(slice, rule);
+            let (start, end) = (range.0.min(range.1) * MINUTE, range.0.max(range.1) * MINUTE);
+            let range = TimeRange::new(start, end);
+            proptest::prop_assert_eq!(incremental.slices(range, slice, rule), fresh.slices(range, slice, rule));
+        }
+
         #[test]
         fn batched_sums_equal_single_sums(
             points in proptest::collection::vec((0i64..5_000, 0u32..100, 0u32..10), 0..200),

@@ -1,0 +1,280 @@
+//! Raw events: each SLI's filters decide whether an event is valid and good for it.
+//!
+//! One event may feed several SLIs. A batch is NDJSON (one JSON object per line) or a
+//! JSON array; the `timestamp` (also `time`, `ts`) is RFC 3339 or Unix seconds or
+//! milliseconds, and defaults to the time of receipt. Any error rejects the whole batch
+//! with the line and the reason.
+
+use nines_core::expr::Filter;
+use nines_core::model::{Catalog, Indicator, MemberSource, Op, Sli, SliKind};
+use nines_core::source::Millis;
+
+use super::{BatchError, Window, aggregate};
+use crate::store::Delta;
+
+/// How one series decides an event's goodness.
+#[derive(Clone, Debug)]
+enum Good {
+    /// Good when this filter matches.
+    When(Filter),
+    /// Good unless this filter matches.
+    Unless(Filter),
+    /// Good when the numeric attribute compares with the bound.
+    Field {
+        field: Vec<String>,
+        op: Op,
+        bound: f64,
+    },
+    /// Every valid event is good (a ratio with no side given: nothing can fail).
+    Always,
+}
+
+/// One series fed by events.
+#[derive(Clone, Debug)]
+struct Rule {
+    series: String,
+    valid: Option<Filter>,
+    good: Good,
+}
+
+/// The event rules of a catalog: which series each event feeds.
+#[derive(Clone, Debug, Default)]
+pub struct EventRules {
+    rules: Vec<Rule>,
+}
+
+fn path(field: &str) -> Vec<String> {
+    field.split('.').map(str::to_string).collect()
+}
+
+fn rule_for(series: String, sli: &Sli, threshold: Option<(Op, f64)>) -> Option<Rule> {
+    let events = sli.events.as_ref()?;
+    let good = match (&sli.kind, threshold) {
+        (SliKind::Latency { .. } | SliKind::Threshold { .. }, Some((op, bound))) => Good::Field {
+            field: path(events.field.as_deref()?),
+            op,
+            bound,
+        },
+        (SliKind::Latency { threshold }, None) => Good::Field {
+            field: path(events.field.as_deref()?),
+            op: Op::Lte,
+            bound: threshold.as_secs_f64(),
+        },
+        (SliKind::Threshold { op, value }, None) => Good::Field {
+            field: path(events.field.as_deref()?),
+            op: *op,
+            bound: *value,
+        },
+        (SliKind::Ratio { .. } | SliKind::Raw { .. }, _) => match (&events.good, &events.bad) {
+            (Some(good), _) => Good::When(good.clone()),
+            (None, Some(bad)) => Good::Unless(bad.clone()),
+            (None, None) => Good::Always,
+        },
+    };
+    Some(Rule {
+        series,
+        valid: events.valid.clone(),
+        good,
+    })
+}
+
+impl EventRules {
+    /// The rules of every SLI with an events source in `catalog`, one per series.
+    pub fn new(catalog: &Catalog) -> Self {
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut push = |rule: Option<Rule>| {
+            if let Some(rule) = rule {
+                if !rules.iter().any(|existing| existing.series == rule.series) {
+                    rules.push(rule);
+                }
+            }
+        };
+        for slo in &catalog.slos {
+            match &slo.indicator {
+                Indicator::Sli(_) => {
+                    let Some(sli) = slo.sli() else { continue };
+                    for objective in &slo.objectives {
+                        let threshold = objective
+                            .threshold
+                            .as_ref()
+                            .map(|threshold| (threshold.op, threshold.value));
+                        push(rule_for(slo.series_key(objective), sli, threshold));
+                    }
+                }
+                Indicator::Composite(composite) => {
+                    for member in &composite.members {
+                        if let MemberSource::Indicator { sli, objective } = &member.source {
+                            let Some(sli) = sli.get() else { continue };
+                            let threshold = objective
+                                .threshold
+                                .as_ref()
+                                .map(|threshold| (threshold.op, threshold.value));
+                            push(rule_for(
+                                format!("{}/{}/{}", slo.service, slo.name, member.name),
+                                sli,
+                                threshold,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        EventRules { rules }
+    }
+    /// Series fed by events.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+    /// True when no SLI reads events.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+fn number_at(event: &serde_json::Value, path: &[String]) -> Option<f64> {
+    let mut current = event;
+    for segment in path {
+        current = current.as_object()?.get(segment)?;
+    }
+    match current {
+        serde_json::Value::Number(number) => number.as_f64(),
+        serde_json::Value::String(text) => text.trim().parse::<f64>().ok().or_else(|| {
+            text.trim()
+                .parse::<nines_core::Duration>()
+                .ok()
+                .map(nines_core::Duration::as_secs_f64)
+        }),
+        _ => None,
+    }
+    .filter(|value| value.is_finite())
+}
+
+/// The instant of an event.
+pub fn event_time(event: &serde_json::Value, received: Millis) -> Result<Millis, String> {
+    let Some(object) = event.as_object() else {
+        return Err("an event must be a JSON object".to_string());
+    };
+    let value = ["timestamp", "time", "ts"]
+        .iter()
+        .find_map(|key| object.get(*key));
+    match value {
+        None => Ok(received),
+        Some(serde_json::Value::String(text)) => nines_counts::parse_timestamp(text),
+        Some(serde_json::Value::Number(number)) => {
+            nines_counts::parse_timestamp(&number.to_string())
+        }
+        Some(other) => Err(format!(
+            "`timestamp` must be a string or a number, found {other}"
+        )),
+    }
+}
+
+/// Counts of one event for every series it feeds, appended to `deltas`.
+fn feed(
+    rules: &EventRules,
+    event: &serde_json::Value,
+    at: Millis,
+    deltas: &mut Vec<Delta>,
+) -> usize {
+    let mut fed = 0;
+    for rule in &rules.rules {
+        if !rule
+            .valid
+            .as_ref()
+            .is_none_or(|filter| filter.matches(event))
+        {
+            continue;
+        }
+        let good = match &rule.good {
+            Good::When(filter) => filter.matches(event),
+            Good::Unless(filter) => !filter.matches(event),
+            Good::Field { field, op, bound } => match number_at(event, field) {
+                Some(value) => op.holds(value, *bound),
+                // An event without the measured value cannot be judged: it does not count.
+                None => continue,
+            },
+            Good::Always => true,
+        };
+        deltas.push(Delta {
+            series: rule.series.clone(),
+            at,
+            good: if good { 1.0 } else { 0.0 },
+            valid: 1.0,
+        });
+        fed += 1;
+    }
+    fed
+}
+
+/// What a batch of events becomes.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct EventSummary {
+    /// Events read.
+    pub events: usize,
+    /// Events that fed no SLI.
+    pub unmatched: usize,
+}
+
+/// Parses a batch of events into per-interval deltas. `window` bounds acceptable
+/// timestamps (lateness and clock skew).
+pub fn parse_events(
+    body: &[u8],
+    rules: &EventRules,
+    window: &Window,
+) -> Result<(Vec<Delta>, EventSummary), BatchError> {
+    let text = std::str::from_utf8(body).map_err(|problem| {
+        BatchError::new(
+            text_line(body, problem.valid_up_to()),
+            "the body is not UTF-8 text",
+        )
+    })?;
+    let mut deltas = Vec::new();
+    let mut summary = EventSummary::default();
+    let mut handle = |line: usize,
+                      event: &serde_json::Value,
+                      deltas: &mut Vec<Delta>|
+     -> Result<(), BatchError> {
+        let at =
+            event_time(event, window.received).map_err(|message| BatchError::new(line, message))?;
+        window
+            .check(at)
+            .map_err(|message| BatchError::new(line, message))?;
+        summary.events += 1;
+        if feed(rules, event, at, deltas) == 0 {
+            summary.unmatched += 1;
+        }
+        Ok(())
+    };
+    if text.trim_start().starts_with('[') {
+        let events: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|problem| {
+            BatchError::new(problem.line(), format!("invalid JSON: {problem}"))
+        })?;
+        for (index, event) in events.iter().enumerate() {
+            handle(index + 1, event, &mut deltas).map_err(|error| {
+                BatchError::new(
+                    error.line,
+                    format!("event {}: {}", index + 1, error.message),
+                )
+            })?;
+        }
+    } else {
+        for (index, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let event: serde_json::Value = serde_json::from_str(line).map_err(|problem| {
+                BatchError::new(index + 1, format!("invalid JSON: {problem}"))
+            })?;
+            handle(index + 1, &event, &mut deltas)?;
+        }
+    }
+    Ok((aggregate(deltas, window.resolution), summary))
+}
+
+fn text_line(body: &[u8], offset: usize) -> usize {
+    body[..offset.min(body.len())]
+        .iter()
+        .filter(|byte| **byte == b'\n')
+        .count()
+        + 1
+}

@@ -1,0 +1,413 @@
+//! The Prometheus remote-write receiver: series named in SLIs' Prometheus selectors
+//! become counts.
+//!
+//! A remote-write request is a snappy-compressed (block format) protobuf `WriteRequest`.
+//! Every incoming time series is matched against the counter selectors of the catalog's
+//! SLIs (`good`, `bad`, `valid`; for histograms, the `le` bucket at the threshold and
+//! `_count`). Counters are cumulative, so each sample's increment is its value minus the
+//! previous sample's; a value lower than the previous one is a counter reset, and the
+//! increment is the new value (as Prometheus' `increase` does). The first sample of a
+//! series only sets its baseline. Samples are placed in the interval of their timestamp.
+
+use std::collections::HashMap;
+
+use prost::Message;
+use regex::Regex;
+
+use nines_core::model::{Catalog, Counted, Indicator, PromQuery, Sli, SliKind};
+use nines_core::source::{Millis, millis};
+
+use super::{BatchError, aggregate};
+use crate::store::{Batch, Delta, WriterState};
+
+/// `prometheus.WriteRequest`, the fields nines reads.
+#[derive(Clone, PartialEq, Message)]
+pub struct WriteRequest {
+    /// The series.
+    #[prost(message, repeated, tag = "1")]
+    pub timeseries: Vec<TimeSeries>,
+}
+
+/// `prometheus.TimeSeries`.
+#[derive(Clone, PartialEq, Message)]
+pub struct TimeSeries {
+    /// Labels, including `__name__`.
+    #[prost(message, repeated, tag = "1")]
+    pub labels: Vec<Label>,
+    /// Samples.
+    #[prost(message, repeated, tag = "2")]
+    pub samples: Vec<Sample>,
+}
+
+/// `prometheus.Label`.
+#[derive(Clone, PartialEq, Message)]
+pub struct Label {
+    /// Name.
+    #[prost(string, tag = "1")]
+    pub name: String,
+    /// Value.
+    #[prost(string, tag = "2")]
+    pub value: String,
+}
+
+/// `prometheus.Sample`.
+#[derive(Clone, PartialEq, Message)]
+pub struct Sample {
+    /// Value.
+    #[prost(double, tag = "1")]
+    pub value: f64,
+    /// Milliseconds since the epoch.
+    #[prost(int64, tag = "2")]
+    pub timestamp: i64,
+}
+
+/// What a matched series adds to its nines series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Side {
+    /// Increments are good and valid events.
+    Good,
+    /// Increments are bad events (valid ones come from another series).
+    Bad,
+    /// Increments are valid events.
+    Valid,
+}
+
+#[derive(Clone, Debug)]
+enum Matcher {
+    Equal(String),
+    NotEqual(String),
+    Matches(Regex),
+    NotMatches(Regex),
+}
+
+impl Matcher {
+    fn matches(&self, value: &str) -> bool {
+        match self {
+            Matcher::Equal(expected) => value == expected,
+            Matcher::NotEqual(expected) => value != expected,
+            Matcher::Matches(regex) => regex.is_match(value),
+            Matcher::NotMatches(regex) => !regex.is_match(value),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Rule {
+    series: String,
+    side: Side,
+    metric: String,
+    matchers: Vec<(String, Matcher)>,
+    /// Histogram buckets: the `le` bound this rule wants.
+    le: Option<f64>,
+}
+
+/// The remote-write rules of a catalog.
+#[derive(Clone, Debug, Default)]
+pub struct RemoteWriteRules {
+    rules: Vec<Rule>,
+    /// SLIs whose Prometheus queries cannot come from remote write (expressions).
+    pub unsupported: Vec<String>,
+}
+
+fn compile(selector: &str) -> Option<(String, Vec<(String, Matcher)>)> {
+    let parsed = nines_spec::promql::selector(selector)?;
+    let mut matchers = Vec::new();
+    for (label, op, value) in parsed.matchers {
+        let anchored = || Regex::new(&format!("^(?:{value})$")).ok();
+        let matcher = match op.as_str() {
+            "=" => Matcher::Equal(value),
+            "!=" => Matcher::NotEqual(value),
+            "=~" => Matcher::Matches(anchored()?),
+            "!~" => Matcher::NotMatches(anchored()?),
+            _ => return None,
+        };
+        matchers.push((label, matcher));
+    }
+    Some((parsed.metric?, matchers))
+}
+
+impl RemoteWriteRules {
+    /// Rules for every SLI of `catalog` whose Prometheus source names counters.
+    pub fn new(catalog: &Catalog) -> Self {
+        let mut rules = RemoteWriteRules::default();
+        for slo in &catalog.slos {
+            let Indicator::Sli(_) = slo.indicator else {
+                continue;
+            };
+            let Some(sli) = slo.sli() else { continue };
+            for objective in &slo.objectives {
+                let series = slo.series_key(objective);
+                if rules.rules.iter().any(|rule| rule.series == series) {
+                    continue;
+                }
+                let threshold = objective
+                    .threshold
+                    .as_ref()
+                    .map(|threshold| threshold.value);
+                if !rules.add(series.clone(), sli, threshold) && sli.prometheus.is_some() {
+                    rules.unsupported.push(series);
+                }
+            }
+        }
+        rules
+    }
+
+    fn add(&mut self, series: String, sli: &Sli, threshold: Option<f64>) -> bool {
+        let Some(prometheus) = &sli.prometheus else {
+            return false;
+        };
+        let selector = |query: &Option<PromQuery>| match query {
+            Some(PromQuery::Selector(text)) => compile(text),
+            _ => None,
+        };
+        let mut added = Vec::new();
+        match &sli.kind {
+            SliKind::Ratio { counted } => {
+                let Some(valid) = selector(&prometheus.valid) else {
+                    return false;
+                };
+                let (side, counted_selector) = match counted {
+                    Counted::Good => (Side::Good, selector(&prometheus.good)),
+                    Counted::Bad => (Side::Bad, selector(&prometheus.bad)),
+                };
+                let Some(counted_selector) = counted_selector else {
+                    return false;
+                };
+                added.push((Side::Valid, valid, None));
+                added.push((side, counted_selector, None));
+            }
+            SliKind::Latency { threshold: latency } => {
+                let bound = threshold.unwrap_or_else(|| latency.as_secs_f64());
+                match &prometheus.histogram {
+                    Some(histogram) if !prometheus.native_histogram => {
+                        let Some((metric, matchers)) = compile(histogram) else {
+                            return false;
+                        };
+                        added.push((
+                            Side::Valid,
+                            (format!("{metric}_count"), matchers.clone()),
+                            None,
+                        ));
+                        added.push((
+                            Side::Good,
+                            (format!("{metric}_bucket"), matchers),
+                            Some(bound),
+                        ));
+                    }
+                    _ => {
+                        let (Some(good), Some(valid)) =
+                            (selector(&prometheus.good), selector(&prometheus.valid))
+                        else {
+                            return false;
+                        };
+                        added.push((Side::Valid, valid, None));
+                        added.push((Side::Good, good, None));
+                    }
+                }
+            }
+            _ => return false,
+        }
+        for (side, (metric, matchers), le) in added {
+            self.rules.push(Rule {
+                series: series.clone(),
+                side,
+                metric,
+                matchers,
+                le,
+            });
+        }
+        true
+    }
+
+    /// Series fed by remote write.
+    pub fn len(&self) -> usize {
+        let mut series: Vec<&str> = self.rules.iter().map(|rule| rule.series.as_str()).collect();
+        series.sort_unstable();
+        series.dedup();
+        series.len()
+    }
+
+    /// True when no SLI reads remote write.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+/// What a remote-write request did.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WriteSummary {
+    /// Series in the request.
+    pub series: usize,
+    /// Series that fed an SLI.
+    pub matched: usize,
+    /// Samples read from matched series.
+    pub samples: usize,
+    /// Samples outside the accepted time range (ignored).
+    pub out_of_range: usize,
+}
+
+/// Decodes a remote-write body (snappy block format, then protobuf).
+pub fn decode(body: &[u8]) -> Result<WriteRequest, BatchError> {
+    let raw = snap::raw::Decoder::new()
+        .decompress_vec(body)
+        .map_err(|problem| {
+            BatchError::new(
+                1,
+                format!("the body is not snappy-compressed (block format): {problem}"),
+            )
+        })?;
+    WriteRequest::decode(raw.as_slice()).map_err(|problem| {
+        BatchError::new(
+            1,
+            format!("the body is not a Prometheus WriteRequest: {problem}"),
+        )
+    })
+}
+
+/// Prometheus' staleness marker, a NaN with these bits.
+const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
+
+fn le_matches(value: &str, bound: f64) -> bool {
+    // `1`, `1.0` and `1e0` are the same bucket (Prometheus 3 writes `le` as floats).
+    value
+        .trim()
+        .parse::<f64>()
+        .is_ok_and(|le| (le - bound).abs() <= 1e-9 * bound.abs().max(1.0))
+}
+
+/// Turns a request into a batch: increments per interval, and the counters' new values.
+/// Samples older than `oldest` or newer than `newest` move the counters but add nothing.
+pub fn to_batch(
+    request: &WriteRequest,
+    rules: &RemoteWriteRules,
+    state: &WriterState,
+    oldest: Millis,
+    newest: Millis,
+    resolution: nines_core::Duration,
+) -> (Batch, WriteSummary) {
+    let mut summary = WriteSummary {
+        series: request.timeseries.len(),
+        ..WriteSummary::default()
+    };
+    let mut deltas = Vec::new();
+    let mut counters: HashMap<String, (f64, Millis)> = HashMap::new();
+    for series in &request.timeseries {
+        let name = series
+            .labels
+            .iter()
+            .find(|label| label.name == "__name__")
+            .map(|label| label.value.as_str())
+            .unwrap_or_default();
+        let value_of = |label: &str| {
+            series
+                .labels
+                .iter()
+                .find(|candidate| candidate.name == label)
+                .map_or("", |found| found.value.as_str())
+        };
+        let matched: Vec<&Rule> = rules
+            .rules
+            .iter()
+            .filter(|rule| rule.metric == name)
+            .filter(|rule| {
+                rule.matchers
+                    .iter()
+                    .all(|(label, matcher)| matcher.matches(value_of(label)))
+            })
+            .filter(|rule| {
+                rule.le
+                    .is_none_or(|bound| le_matches(value_of("le"), bound))
+            })
+            .collect();
+        if matched.is_empty() {
+            continue;
+        }
+        summary.matched += 1;
+        let mut labels: Vec<(&str, &str)> = series
+            .labels
+            .iter()
+            .map(|label| (label.name.as_str(), label.value.as_str()))
+            .collect();
+        labels.sort_unstable();
+        let identity = labels
+            .iter()
+            .map(|(name, value)| format!("{name}={value:?}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut samples: Vec<&Sample> = series.samples.iter().collect();
+        samples.sort_by_key(|sample| sample.timestamp);
+        let mut last = counters
+            .get(&identity)
+            .copied()
+            .or_else(|| state.counters.get(&identity).copied());
+        for sample in samples {
+            if sample.value.is_nan()
+                || sample.value.to_bits() == STALE_NAN
+                || !sample.value.is_finite()
+            {
+                continue;
+            }
+            summary.samples += 1;
+            let increment = match last {
+                // An old or repeated sample says nothing new.
+                Some((_, at)) if sample.timestamp <= at => {
+                    continue;
+                }
+                Some((previous, _)) if sample.value >= previous => Some(sample.value - previous),
+                // A reset: the counter started again from zero.
+                Some(_) => Some(sample.value),
+                None => None,
+            };
+            last = Some((sample.value, sample.timestamp));
+            let Some(increment) = increment.filter(|increment| *increment > 0.0) else {
+                continue;
+            };
+            if sample.timestamp < oldest || sample.timestamp > newest {
+                summary.out_of_range += 1;
+                continue;
+            }
+            for rule in &matched {
+                let (good, valid) = match rule.side {
+                    Side::Good => (increment, 0.0),
+                    Side::Bad => (-increment, 0.0),
+                    Side::Valid => (increment, increment),
+                };
+                // A valid-side increment counts as good until a bad side says otherwise;
+                // for `good` selectors, valid increments carry no goodness of their own.
+                let good = if rule.side == Side::Valid
+                    && rules
+                        .rules
+                        .iter()
+                        .any(|other| other.series == rule.series && other.side == Side::Good)
+                {
+                    0.0
+                } else {
+                    good
+                };
+                deltas.push(Delta {
+                    series: rule.series.clone(),
+                    at: sample.timestamp,
+                    good,
+                    valid,
+                });
+            }
+        }
+        if let Some((value, at)) = last {
+            counters.insert(identity, (value, at));
+        }
+    }
+    let batch = Batch {
+        deltas: aggregate(deltas, resolution),
+        counters: counters
+            .into_iter()
+            .map(|(key, (value, at))| (key, value, at))
+            .collect(),
+        idempotency_key: None,
+    };
+    (batch, summary)
+}
+
+/// The oldest sample timestamp remote write still adds: what full resolution keeps.
+pub fn oldest_accepted(received: Millis, retention: nines_core::Duration) -> Millis {
+    received - millis(retention)
+}

@@ -1,0 +1,580 @@
+//! The durable store: interval counts in redb, mirrored in memory for constant-time reads.
+//!
+//! Durability: every write is one redb transaction committed with `Durability::Immediate`,
+//! which fsyncs before the commit returns; the caller acknowledges only after that. A crash
+//! at any point leaves either the whole batch or none of it, and start-up rebuilds the
+//! in-memory view from the file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use rustc_hash::FxHashMap;
+
+use nines_core::Duration;
+use nines_core::model::Catalog;
+use nines_core::source::{Millis, millis};
+
+use crate::chunk::{CHUNK, Chunk};
+use crate::tiered::TieredSource;
+
+/// Series name → id.
+const SERIES: TableDefinition<&str, u32> = TableDefinition::new("series");
+/// (series id, chunk number) → chunk, at full resolution.
+const FINE: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("fine");
+/// (series id, chunk number) → chunk, rolled up.
+const COARSE: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("coarse");
+/// Remote-write counter identity → (last value, last timestamp).
+const COUNTERS: TableDefinition<&str, (f64, i64)> = TableDefinition::new("counters");
+/// Idempotency key → when the batch was accepted.
+const IDEMPOTENCY: TableDefinition<&str, i64> = TableDefinition::new("idempotency");
+/// Settings the file was written with.
+const META: TableDefinition<&str, i64> = TableDefinition::new("meta");
+
+/// How the store keeps data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreConfig {
+    /// Interval length at full resolution.
+    pub resolution: Duration,
+    /// Interval length of roll-ups.
+    pub coarse_resolution: Duration,
+    /// How long full-resolution intervals are kept before being rolled up.
+    pub fine_retention: Duration,
+    /// How long roll-ups are kept.
+    pub coarse_retention: Duration,
+    /// How late an event may arrive.
+    pub lateness: Duration,
+    /// How far ahead of the server's clock an event may be.
+    pub future_skew: Duration,
+    /// How long idempotency keys are remembered.
+    pub idempotency_ttl: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            resolution: Duration::from_minutes(1),
+            coarse_resolution: Duration::from_hours(1),
+            fine_retention: Duration::from_days(66),
+            coarse_retention: Duration::from_days(400),
+            lateness: Duration::from_hours(1),
+            future_skew: Duration::from_minutes(5),
+            idempotency_ttl: Duration::from_days(1),
+        }
+    }
+}
+
+impl StoreConfig {
+    /// Full-resolution retention that covers `catalog`: its longest window (SLO or SLA)
+    /// plus one calendar month, and at least 35 days.
+    pub fn fine_retention_for(catalog: &Catalog) -> Duration {
+        let longest = catalog
+            .slos
+            .iter()
+            .map(|slo| slo.window.longest_length())
+            .chain(catalog.slas.iter().map(|sla| sla.window.longest_length()))
+            .max()
+            .unwrap_or(Duration::ZERO);
+        longest
+            .saturating_add(Duration::from_days(31))
+            .max(Duration::from_days(35))
+    }
+}
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory cannot be created or used.
+    #[error("data directory {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The database failed.
+    #[error("store: {0}")]
+    Database(String),
+    /// The file was written with another resolution.
+    #[error(
+        "the data in {path} has {found} intervals but the store was opened with {expected}; use --resolution {found} or a new data directory"
+    )]
+    Resolution {
+        /// The file.
+        path: PathBuf,
+        /// What the file has.
+        found: Duration,
+        /// What was asked.
+        expected: Duration,
+    },
+    /// Stored bytes do not decode.
+    #[error(transparent)]
+    Corrupt(#[from] crate::chunk::CorruptChunk),
+}
+
+macro_rules! db_error {
+    ($($kind:ty),*) => {$(
+        impl From<$kind> for StoreError {
+            fn from(error: $kind) -> Self {
+                StoreError::Database(error.to_string())
+            }
+        }
+    )*};
+}
+db_error!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
+/// Counts to add to one interval of one series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delta {
+    /// Series key.
+    pub series: String,
+    /// Any instant in the interval.
+    pub at: Millis,
+    /// Good events to add (negative for bad events reported on their own).
+    pub good: f64,
+    /// Valid events to add.
+    pub valid: f64,
+}
+
+/// One atomic write.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Batch {
+    /// Counts to add.
+    pub deltas: Vec<Delta>,
+    /// Remote-write counters' new last values.
+    pub counters: Vec<(String, f64, Millis)>,
+    /// When set, a batch with the same key is applied once.
+    pub idempotency_key: Option<String>,
+}
+
+/// What a write did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Applied {
+    /// The key was seen before: nothing was applied again.
+    pub duplicate: bool,
+    /// Intervals changed.
+    pub intervals: usize,
+}
+
+/// What compaction did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Compacted {
+    /// Full-resolution chunks rolled up.
+    pub rolled_up: usize,
+    /// Roll-up chunks dropped past retention.
+    pub dropped: usize,
+    /// Idempotency keys forgotten.
+    pub forgotten_keys: usize,
+}
+
+/// The embedded store.
+pub struct Store {
+    path: PathBuf,
+    db: Database,
+    config: StoreConfig,
+    /// Serialises writers (redb allows one write transaction at a time anyway) and holds
+    /// what writers need: series ids and remote-write counters.
+    writer: Mutex<WriterState>,
+    view: RwLock<TieredSource>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Store")
+            .field("path", &self.path)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What only writers touch.
+#[derive(Debug, Default)]
+pub struct WriterState {
+    ids: HashMap<String, u32>,
+    /// Remote-write counters: identity → (last value, last timestamp).
+    pub counters: FxHashMap<String, (f64, Millis)>,
+}
+
+fn chunk_of(index: i64) -> (i64, usize) {
+    (
+        index.div_euclid(CHUNK as i64),
+        index.rem_euclid(CHUNK as i64) as usize,
+    )
+}
+
+impl Store {
+    /// Opens (or creates) the store in `directory`, rebuilding the in-memory view.
+    pub fn open(directory: &Path, config: StoreConfig) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(directory).map_err(|source| StoreError::Directory {
+            path: directory.to_path_buf(),
+            source,
+        })?;
+        let path = directory.join("nines.redb");
+        let db = Database::create(&path)?;
+        let resolution = millis(config.resolution);
+        let coarse_resolution = millis(config.coarse_resolution);
+        {
+            let transaction = db.begin_write()?;
+            {
+                let mut meta = transaction.open_table(META)?;
+                let stored = meta.get("resolution_ms")?.map(|value| value.value());
+                match stored {
+                    Some(found) if found != resolution => {
+                        return Err(StoreError::Resolution {
+                            path,
+                            found: Duration::from_millis(u64::try_from(found).unwrap_or(0)),
+                            expected: config.resolution,
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        meta.insert("resolution_ms", resolution)?;
+                        meta.insert("coarse_resolution_ms", coarse_resolution)?;
+                        meta.insert("format", 1)?;
+                    }
+                }
+                transaction.open_table(SERIES)?;
+                transaction.open_table(FINE)?;
+                transaction.open_table(COARSE)?;
+                transaction.open_table(COUNTERS)?;
+                transaction.open_table(IDEMPOTENCY)?;
+            }
+            transaction.commit()?;
+        }
+        let store = Store {
+            path,
+            db,
+            config: config.clone(),
+            writer: Mutex::new(WriterState::default()),
+            view: RwLock::new(TieredSource::new(
+                config.resolution,
+                config.coarse_resolution,
+            )),
+        };
+        store.load()?;
+        Ok(store)
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Rebuilds the in-memory view and writer state from the file.
+    fn load(&self) -> Result<(), StoreError> {
+        let transaction = self.db.begin_read()?;
+        let series = transaction.open_table(SERIES)?;
+        let mut names: HashMap<u32, String> = HashMap::new();
+        let mut ids = HashMap::new();
+        for entry in series.iter()? {
+            let (name, id) = entry?;
+            names.insert(id.value(), name.value().to_string());
+            ids.insert(name.value().to_string(), id.value());
+        }
+        let mut view = TieredSource::new(self.config.resolution, self.config.coarse_resolution);
+        let fine_step = millis(self.config.resolution);
+        let coarse_step = millis(self.config.coarse_resolution);
+        let mut earliest_fine = Millis::MAX;
+        for (table, step, target) in [(FINE, fine_step, 0), (COARSE, coarse_step, 1)] {
+            let table = transaction.open_table(table)?;
+            for entry in table.iter()? {
+                let (key, bytes) = entry?;
+                let (id, chunk_number) = key.value();
+                let Some(name) = names.get(&id) else { continue };
+                let chunk = Chunk::decode(bytes.value())?;
+                for (offset, good, valid) in chunk.cells() {
+                    let at = (chunk_number * CHUNK as i64 + offset as i64) * step;
+                    if target == 0 {
+                        earliest_fine = earliest_fine.min(at);
+                        view.fine.add(name, at, good, valid);
+                    } else {
+                        view.coarse.add(name, at, good, valid);
+                    }
+                }
+            }
+        }
+        // Full resolution starts where the last compaction rolled data up: every fine cell
+        // is at or after it, every roll-up before it.
+        let meta = transaction.open_table(META)?;
+        view.boundary = meta
+            .get("boundary_ms")?
+            .map_or(Millis::MIN, |value| value.value());
+        let _ = earliest_fine;
+        view.fine.refresh();
+        view.coarse.refresh();
+        let counters = transaction.open_table(COUNTERS)?;
+        let mut counter_state = FxHashMap::default();
+        for entry in counters.iter()? {
+            let (key, value) = entry?;
+            counter_state.insert(key.value().to_string(), value.value());
+        }
+        *self
+            .view
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner()) = view;
+        let mut writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        writer.ids = ids;
+        writer.counters = counter_state;
+        Ok(())
+    }
+
+    /// Read access to the in-memory view, a [`nines_core::source::DataSource`].
+    pub fn view(&self) -> RwLockReadGuard<'_, TieredSource> {
+        self.view
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Builds the slice indexes `catalog` reads (after a spec reload).
+    pub fn prepare(&self, catalog: &Catalog) {
+        self.view
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .prepare(catalog);
+    }
+
+    /// Runs `build` with the writer state locked, then applies the batch it returns
+    /// durably. Remote write uses the state to turn counter samples into increments; the
+    /// lock makes that and the write one step.
+    pub fn write_with<E>(
+        &self,
+        catalog: &Catalog,
+        build: impl FnOnce(&WriterState) -> Result<Batch, E>,
+    ) -> Result<Result<Applied, StoreError>, E> {
+        let mut writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let batch = build(&writer)?;
+        Ok(self.commit(&mut writer, catalog, batch))
+    }
+
+    /// Applies a batch durably: all of it or nothing, fsynced before this returns.
+    pub fn write(&self, catalog: &Catalog, batch: Batch) -> Result<Applied, StoreError> {
+        let mut writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        self.commit(&mut writer, catalog, batch)
+    }
+
+    fn commit(
+        &self,
+        writer: &mut WriterState,
+        catalog: &Catalog,
+        batch: Batch,
+    ) -> Result<Applied, StoreError> {
+        let step = millis(self.config.resolution);
+        let mut transaction = self.db.begin_write()?;
+        transaction.set_durability(redb::Durability::Immediate)?;
+        let mut new_ids: Vec<(String, u32)> = Vec::new();
+        let mut intervals = 0;
+        {
+            if let Some(key) = &batch.idempotency_key {
+                let mut keys = transaction.open_table(IDEMPOTENCY)?;
+                if keys.get(key.as_str())?.is_some() {
+                    drop(keys);
+                    transaction.abort()?;
+                    return Ok(Applied {
+                        duplicate: true,
+                        intervals: 0,
+                    });
+                }
+                keys.insert(key.as_str(), jiff::Timestamp::now().as_millisecond())?;
+            }
+            // Group the deltas by chunk so each chunk is read and written once.
+            let mut series_table = transaction.open_table(SERIES)?;
+            let mut next_id = writer.ids.values().copied().max().map_or(0, |id| id + 1);
+            let mut grouped: HashMap<(u32, i64), Vec<(usize, f64, f64)>> = HashMap::new();
+            for delta in &batch.deltas {
+                let id = match writer.ids.get(&delta.series).copied().or_else(|| {
+                    new_ids
+                        .iter()
+                        .find(|(name, _)| *name == delta.series)
+                        .map(|(_, id)| *id)
+                }) {
+                    Some(id) => id,
+                    None => {
+                        let id = next_id;
+                        next_id += 1;
+                        series_table.insert(delta.series.as_str(), id)?;
+                        new_ids.push((delta.series.clone(), id));
+                        id
+                    }
+                };
+                let (chunk_number, offset) = chunk_of(delta.at.div_euclid(step));
+                grouped.entry((id, chunk_number)).or_default().push((
+                    offset,
+                    delta.good,
+                    delta.valid,
+                ));
+            }
+            drop(series_table);
+            let mut fine = transaction.open_table(FINE)?;
+            for (key, cells) in &grouped {
+                let mut chunk = match fine.get(*key)? {
+                    Some(bytes) => Chunk::decode(bytes.value())?,
+                    None => Chunk::default(),
+                };
+                for &(offset, good, valid) in cells {
+                    chunk.add(offset, good, valid);
+                    intervals += 1;
+                }
+                fine.insert(*key, chunk.encode().as_slice())?;
+            }
+            drop(fine);
+            if !batch.counters.is_empty() {
+                let mut counters = transaction.open_table(COUNTERS)?;
+                for (key, value, at) in &batch.counters {
+                    counters.insert(key.as_str(), (*value, *at))?;
+                }
+            }
+        }
+        transaction.commit()?;
+        // Durable now; mirror it in memory.
+        writer.ids.extend(new_ids);
+        for (key, value, at) in batch.counters {
+            writer.counters.insert(key, (value, at));
+        }
+        let mut view = self
+            .view
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
+        for delta in &batch.deltas {
+            view.fine
+                .add(&delta.series, delta.at, delta.good, delta.valid);
+        }
+        view.fine.refresh();
+        let _ = catalog;
+        Ok(Applied {
+            duplicate: false,
+            intervals,
+        })
+    }
+
+    /// Rolls full-resolution data older than the retention up, drops roll-ups past theirs
+    /// and forgets old idempotency keys: memory and disk stay bounded.
+    pub fn compact(&self, catalog: &Catalog, now: Millis) -> Result<Compacted, StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let fine_step = millis(self.config.resolution);
+        let coarse_step = millis(self.config.coarse_resolution);
+        // Roll up whole chunks that end before the boundary, on a coarse interval edge.
+        let boundary =
+            (now - millis(self.config.fine_retention)).div_euclid(coarse_step) * coarse_step;
+        let coarse_boundary = now - millis(self.config.coarse_retention);
+        let key_boundary = now - millis(self.config.idempotency_ttl);
+        let mut report = Compacted::default();
+        let mut transaction = self.db.begin_write()?;
+        transaction.set_durability(redb::Durability::Immediate)?;
+        {
+            let mut fine = transaction.open_table(FINE)?;
+            let mut coarse = transaction.open_table(COARSE)?;
+            // Chunks that start before the boundary: their cells before it are rolled up,
+            // the rest (a chunk straddling the boundary) stay at full resolution.
+            let mut old: Vec<((u32, i64), Chunk)> = Vec::new();
+            for entry in fine.iter()? {
+                let (key, bytes) = entry?;
+                let (id, chunk_number) = key.value();
+                if chunk_number * CHUNK as i64 * fine_step < boundary {
+                    old.push(((id, chunk_number), Chunk::decode(bytes.value())?));
+                }
+            }
+            let mut rolled: HashMap<(u32, i64), Chunk> = HashMap::new();
+            for ((id, chunk_number), chunk) in &old {
+                let mut kept = Chunk::default();
+                for (offset, good, valid) in chunk.cells() {
+                    let at = (chunk_number * CHUNK as i64 + offset as i64) * fine_step;
+                    if at >= boundary {
+                        kept.add(offset, good, valid);
+                        continue;
+                    }
+                    let (coarse_chunk, coarse_offset) = chunk_of(at.div_euclid(coarse_step));
+                    let target = match rolled.entry((*id, coarse_chunk)) {
+                        std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(entry) => {
+                            let existing = match coarse.get((*id, coarse_chunk))? {
+                                Some(bytes) => Chunk::decode(bytes.value())?,
+                                None => Chunk::default(),
+                            };
+                            entry.insert(existing)
+                        }
+                    };
+                    target.add(coarse_offset, good, valid);
+                }
+                if kept.is_empty() {
+                    fine.remove((*id, *chunk_number))?;
+                } else {
+                    fine.insert((*id, *chunk_number), kept.encode().as_slice())?;
+                }
+                report.rolled_up += 1;
+            }
+            let mut meta = transaction.open_table(META)?;
+            let previous = meta
+                .get("boundary_ms")?
+                .map_or(Millis::MIN, |value| value.value());
+            meta.insert("boundary_ms", boundary.max(previous))?;
+            drop(meta);
+            for (key, chunk) in rolled {
+                coarse.insert(key, chunk.encode().as_slice())?;
+            }
+            let mut expired = Vec::new();
+            for entry in coarse.iter()? {
+                let (key, _) = entry?;
+                let (id, chunk_number) = key.value();
+                if (chunk_number + 1) * CHUNK as i64 * coarse_step <= coarse_boundary {
+                    expired.push((id, chunk_number));
+                }
+            }
+            for key in expired {
+                coarse.remove(key)?;
+                report.dropped += 1;
+            }
+            let mut keys = transaction.open_table(IDEMPOTENCY)?;
+            let mut forget = Vec::new();
+            for entry in keys.iter()? {
+                let (key, at) = entry?;
+                if at.value() < key_boundary {
+                    forget.push(key.value().to_string());
+                }
+            }
+            for key in forget {
+                keys.remove(key.as_str())?;
+                report.forgotten_keys += 1;
+            }
+        }
+        transaction.commit()?;
+        if report.rolled_up > 0 || report.dropped > 0 {
+            drop(_writer);
+            self.load()?;
+            self.prepare(catalog);
+        }
+        Ok(report)
+    }
+
+    /// Bytes of the data file.
+    pub fn disk_bytes(&self) -> u64 {
+        std::fs::metadata(&self.path)
+            .map(|metadata| metadata.len())
+            .unwrap_or(0)
+    }
+}
