@@ -100,6 +100,22 @@ impl MemorySource {
             .max()?;
         Some(TimeRange::new(starts, ends))
     }
+    /// Number of series held.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+    /// True when no series is held.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+    /// Approximate heap bytes of the series and the index.
+    pub fn heap_bytes(&self) -> usize {
+        self.data
+            .iter()
+            .map(IntervalSeries::heap_bytes)
+            .sum::<usize>()
+            + self.index.keys().map(|name| name.len() + 24).sum::<usize>()
+    }
 }
 
 impl DataSource for MemorySource {

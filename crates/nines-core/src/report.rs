@@ -596,7 +596,7 @@ pub fn markdown(report: &Report) -> String {
 }
 
 /// Whether the release gate lets a change through.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct GateDecision {
     /// The service.
     pub service: String,
@@ -613,7 +613,7 @@ pub struct GateDecision {
 }
 
 /// One reason the gate is closed.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Blocker {
     /// `service/slo`.
     pub slo: String,
@@ -671,4 +671,118 @@ pub fn gate(
         slos,
         at: timestamp(at),
     }
+}
+
+/// The gate's decision in words, as `nines gate` prints it.
+pub fn gate_text(decision: &GateDecision) -> String {
+    let change = decision
+        .change_type
+        .as_deref()
+        .map(|kind| format!("{kind} change"))
+        .unwrap_or_else(|| "change".to_string());
+    let mut text = String::new();
+    if decision.allowed {
+        let _ = writeln!(
+            text,
+            "go: {} may ship this {change} ({} SLO(s) checked)",
+            decision.service,
+            decision.slos.len()
+        );
+        return text;
+    }
+    let _ = writeln!(
+        text,
+        "frozen: {} may not ship this {change}",
+        decision.service
+    );
+    for blocker in &decision.blockers {
+        let _ = writeln!(
+            text,
+            "  {}: policy `{}` is in state `{}`",
+            blocker.slo, blocker.policy, blocker.state
+        );
+        if let Some(reason) = &blocker.reason {
+            let _ = writeln!(text, "    why: {reason}");
+        }
+        for action in &blocker.actions {
+            let _ = writeln!(text, "    action: {action}");
+        }
+        if !blocker.exempt.is_empty() {
+            let _ = writeln!(
+                text,
+                "    still allowed: {} (use --change-type)",
+                blocker.exempt.join(", ")
+            );
+        }
+    }
+    text
+}
+
+/// Target suggestions in words, as `nines suggest` prints them.
+pub fn suggestions_text(suggestions: &[crate::engine::suggest::Suggestion]) -> String {
+    let mut text = String::new();
+    for suggestion in suggestions {
+        let _ = writeln!(
+            text,
+            "{} ({}): current target {}",
+            suggestion.slo,
+            suggestion.objective,
+            percent(suggestion.current, 4)
+        );
+        match (suggestion.achievable, suggestion.quantile) {
+            (Some(achievable), Some(quantile)) => {
+                let _ = writeln!(
+                    text,
+                    "  achievable: {} (attainment was at least {} in {} of {} past {} windows)",
+                    percent(achievable, 4),
+                    percent(quantile, 4),
+                    percent(suggestion.share, 1),
+                    suggestion.windows,
+                    suggestion.window,
+                );
+            }
+            (None, Some(quantile)) => {
+                let _ = writeln!(
+                    text,
+                    "  achievable: none above 50% (the quantile was {})",
+                    percent(quantile, 4)
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    text,
+                    "  achievable: unknown: no complete window with data in the history"
+                );
+            }
+        }
+        if let Some([low, p10, median, p90, high]) = suggestion.distribution {
+            let _ = writeln!(
+                text,
+                "  attainment: min {}, p10 {}, median {}, p90 {}, max {}",
+                percent(low, 4),
+                percent(p10, 4),
+                percent(median, 4),
+                percent(p90, 4),
+                percent(high, 4)
+            );
+        }
+        if let (Some(aspirational), Some(gap), Some(ratio)) = (
+            suggestion.aspirational,
+            suggestion.gap_to_aspirational_points,
+            suggestion.budget_ratio_to_aspirational,
+        ) {
+            let _ = writeln!(
+                text,
+                "  aspirational: {} is {} points above what history supports; it allows {} of the errors",
+                percent(aspirational, 4),
+                format_decimal(gap, 4),
+                if ratio >= 1.0 {
+                    format!("1/{}", format_decimal(ratio, 1))
+                } else {
+                    format!("{}x", format_decimal(1.0 / ratio, 1))
+                }
+            );
+        }
+    }
+    text
 }

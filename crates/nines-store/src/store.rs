@@ -96,6 +96,11 @@ pub enum StoreError {
     /// The database failed.
     #[error("store: {0}")]
     Database(String),
+    /// Another process (a running `nines serve`, most likely) holds the store.
+    #[error(
+        "the store {0} is in use by another process (a running `nines serve`?); stop it, or ask the server with --server URL"
+    )]
+    InUse(PathBuf),
     /// The file was written with another resolution.
     #[error(
         "the data in {path} has {found} intervals but the store was opened with {expected}; use --resolution {found} or a new data directory"
@@ -204,6 +209,9 @@ pub struct WriterState {
     pub counters: FxHashMap<String, (f64, Millis)>,
 }
 
+/// One interval's counts within a chunk: (offset, good, valid).
+type Cell = (usize, f64, f64);
+
 fn chunk_of(index: i64) -> (i64, usize) {
     (
         index.div_euclid(CHUNK as i64),
@@ -219,7 +227,10 @@ impl Store {
             source,
         })?;
         let path = directory.join("nines.redb");
-        let db = Database::create(&path)?;
+        let db = match Database::create(&path) {
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::InUse(path)),
+            other => other?,
+        };
         let resolution = millis(config.resolution);
         let coarse_resolution = millis(config.coarse_resolution);
         {
@@ -402,7 +413,7 @@ impl Store {
             // Group the deltas by chunk so each chunk is read and written once.
             let mut series_table = transaction.open_table(SERIES)?;
             let mut next_id = writer.ids.values().copied().max().map_or(0, |id| id + 1);
-            let mut grouped: HashMap<(u32, i64), Vec<(usize, f64, f64)>> = HashMap::new();
+            let mut grouped: HashMap<(u32, i64), Vec<Cell>> = HashMap::new();
             for delta in &batch.deltas {
                 let id = match writer.ids.get(&delta.series).copied().or_else(|| {
                     new_ids

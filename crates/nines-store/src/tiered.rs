@@ -37,6 +37,20 @@ impl TieredSource {
         self.fine.prepare(catalog);
         self.coarse.refresh();
     }
+    /// The earliest and latest instants with data, over both tiers.
+    pub fn span(&self) -> Option<TimeRange> {
+        match (self.coarse.span(), self.fine.span()) {
+            (Some(old), Some(recent)) => Some(TimeRange::new(
+                old.start.min(recent.start),
+                old.end.max(recent.end),
+            )),
+            (old, recent) => old.or(recent),
+        }
+    }
+    /// Approximate heap bytes of both tiers.
+    pub fn heap_bytes(&self) -> usize {
+        self.fine.heap_bytes() + self.coarse.heap_bytes()
+    }
     fn split(&self, range: TimeRange) -> (TimeRange, TimeRange) {
         (
             TimeRange::new(range.start, range.end.min(self.boundary)),

@@ -68,9 +68,12 @@ Examples:
   nines report --spec examples/shop --counts examples/counts/shop.csv
   nines report --spec slos/ --counts counts.ndjson --at 2026-11-01T00:00:00Z --output json
   nines report --spec slos/ --counts counts.csv --service checkout --output markdown
+  nines report --spec slos/ --data nines-data          # a store written by import/serve
+  nines report --server http://127.0.0.1:9099          # ask a running server
 
-Counts files are CSV or NDJSON rows of `timestamp, sli, good (or bad), valid`
-(docs/counts.md). The JSON form is the stable schema of docs/report-json.md.
+Counts come from files (CSV or NDJSON rows of `timestamp, sli, good (or bad), valid`,
+docs/counts.md), a store directory, or a server. The JSON form is the stable schema of
+docs/report-json.md.
 
 Exit status:
   0  printed
@@ -81,6 +84,7 @@ Exit status:
 Examples:
   nines gate --spec slos/ --counts counts.csv --service checkout
   nines gate --spec slos/ --counts counts.csv --service checkout --change-type security
+  nines gate --server http://nines.internal:9099 --service checkout
   nines gate ... --output json      # the decision, for pipelines that want details
 
 A change is frozen when any SLO of the service is in a policy state with a `freeze`
@@ -89,13 +93,15 @@ action that does not exempt the change type. The reason and the exempt types are
 Exit status:
   0  the change may go
   1  frozen
-  2  usage error, unknown service, invalid specs or unreadable counts")]
+  2  usage error, unknown service, invalid specs, unreadable counts or an unreachable
+     server")]
     Gate(GateArgs),
     /// Suggest an achievable target from history, with the evidence.
     #[command(after_help = "\
 Examples:
   nines suggest --spec slos/ --counts history.csv
   nines suggest --spec slos/ --counts history.csv --slo checkout/availability --share 95%
+  nines suggest --server http://127.0.0.1:9099 --slo checkout/availability
 
 The suggestion is the strongest readable target (99.9%, 99.95%, ...) that was met in
 --share of the past windows (90% by default), with the distribution of attainment and
@@ -105,23 +111,229 @@ Exit status:
   0  printed
   2  usage error, invalid specs or unreadable counts")]
     Suggest(SuggestArgs),
+    /// Run the server: ingest events, counts and remote write; serve statuses.
+    #[command(after_help = "\
+Examples:
+  NINES_WRITE_TOKEN=$(cat /run/secrets/nines) nines serve --specs slos/ --data /var/lib/nines
+  nines serve --specs slos/ --write-token-file token.txt --listen 0.0.0.0:9099
+  nines serve --specs slos/ --insecure-no-auth          # a laptop only: open writes
+
+Endpoints (docs/api.md): POST /api/v1/events, /api/v1/counts, /api/v1/write (Prometheus
+remote write); GET /api/v1/slos, /api/v1/slos/{service}/{slo}[/series], /api/v1/gate,
+/api/v1/suggest, /api/v1/status; POST /-/reload (also on SIGHUP); GET /-/healthy, /-/ready.
+Writes need `Authorization: Bearer <token>`; with no token and no --insecure-no-auth the
+server refuses to start. Every acknowledged write is fsynced first. Logs go to stderr
+(RUST_LOG=debug for every request).
+
+Exit status:
+  0  stopped by SIGINT or SIGTERM after draining requests
+  2  usage error, invalid specs, no token, an unusable store or address")]
+    Serve(ServeArgs),
+    /// Load history into a store: raw events (NDJSON, CSV), access logs or counts.
+    #[command(after_help = "\
+Examples:
+  nines import --spec slos/ --data nines-data --format combined-log /var/log/nginx/access.log*
+  nines import --spec slos/ --data nines-data --format ndjson events-*.ndjson
+  nines import --spec slos/ --format counts export.csv
+  nines import --spec slos/ --format combined-log --request-time-unit us apache.log
+
+Every line is checked first: one bad line stops the import with FILE:LINE and nothing is
+written. Events feed every SLI whose filters match (docs/api.md#events); combined-log
+lines become events with route, method, status, bytes and duration_seconds. Import while
+no server runs on the store (it holds the store's lock).
+
+Exit status:
+  0  imported
+  2  usage error, invalid specs, a bad line, or an unusable store")]
+    Import(ImportArgs),
+    /// Try nines: a server on the example shop with 35 days of traffic and live events.
+    #[command(after_help = "\
+Examples:
+  nines demo                                   # then open the printed URL
+  nines demo --listen 127.0.0.1:0 --data /tmp/nines-demo
+  nines demo --no-serve                        # seed, print the table, exit
+
+The demo writes the example specs into DIR/specs (edit them and `kill -HUP` the demo),
+seeds 35 days of traffic with a short outage, a slow burn and a latency regression,
+keeps sending live events with a generated write token, and prints the status table.
+
+Exit status:
+  0  stopped by SIGINT or SIGTERM
+  2  the address is taken or the store cannot be used")]
+    Demo(DemoArgs),
 }
 
 /// Where specs and counts come from, shared by the commands that measure.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["counts", "data", "server"])))]
 pub struct DataArgs {
-    /// Spec files or directories.
-    #[arg(long = "spec", required = true, value_name = "PATH")]
+    /// Spec files or directories (not needed with --server).
+    #[arg(
+        long = "spec",
+        alias = "specs",
+        value_name = "PATH",
+        required_unless_present = "server"
+    )]
     pub specs: Vec<PathBuf>,
     /// Counts files (CSV or NDJSON).
-    #[arg(long = "counts", required = true, value_name = "FILE")]
+    #[arg(long = "counts", value_name = "FILE")]
     pub counts: Vec<PathBuf>,
+    /// A store directory written by `nines serve` or `nines import` (not while a server
+    /// runs on it: use --server then).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// A running `nines serve` to ask, e.g. http://127.0.0.1:9099.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// Bearer token for a server whose reads need one.
+    #[arg(
+        long,
+        env = "NINES_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
     /// Evaluate at this instant (RFC 3339, a date, or Unix seconds); now by default.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
-    /// Grid of the counts: rows are placed on intervals of this length.
+    /// Grid of the counts or the store: rows are placed on intervals of this length.
     #[arg(long, default_value = "1m", value_name = "DURATION")]
     pub resolution: String,
+}
+
+/// Where the store lives and how it keeps data, shared by `serve`, `demo` and `import`.
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// Interval length at full resolution.
+    #[arg(long, default_value = "1m", value_name = "DURATION")]
+    pub resolution: String,
+    /// How long full-resolution data is kept before being rolled up hourly; by default
+    /// the longest SLO or SLA window plus a month, at least 66 days.
+    #[arg(long, value_name = "DURATION")]
+    pub retention: Option<String>,
+    /// How long hourly roll-ups are kept.
+    #[arg(long, default_value = "400d", value_name = "DURATION")]
+    pub rollup_retention: String,
+    /// How late an event may arrive (older ones are refused with their line).
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub lateness: String,
+}
+
+/// Options of `nines serve` (and `nines demo`).
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9099", value_name = "ADDR")]
+    pub listen: String,
+    /// File holding the write token (else NINES_WRITE_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub write_token_file: Option<PathBuf>,
+    /// File holding a read token; reads are open without one (else NINES_READ_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub read_token_file: Option<PathBuf>,
+    /// Accept writes without a token. Only for a laptop: anyone who can reach the port
+    /// can then write counts.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
+    /// Largest request body, in bytes (suffixes k, M, G: 16M).
+    #[arg(long, default_value = "16M", value_name = "SIZE")]
+    pub max_body: String,
+    /// How often the store is compacted.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub compact_every: String,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Log formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Options of `nines serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Spec files or directories, re-read on SIGHUP and POST /-/reload.
+    #[arg(long = "specs", alias = "spec", required = true, value_name = "PATH")]
+    pub specs: Vec<PathBuf>,
+    /// Store directory (created when missing).
+    #[arg(long, default_value = "nines-data", value_name = "DIR")]
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// Options of `nines demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Store directory; a fresh temporary one by default. An existing demo store is
+    /// reused without seeding it again.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Seed the store, print the status table and exit instead of serving.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Live events per second sent to the server while it runs.
+    #[arg(long, default_value_t = 20)]
+    pub rate: u32,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// Formats `nines import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// Raw events, one JSON object per line.
+    Ndjson,
+    /// Raw events as CSV; the header names the attributes.
+    Csv,
+    /// NCSA combined access logs (nginx, Apache), optionally with the request time.
+    CombinedLog,
+    /// Counts files (CSV or NDJSON of timestamp, sli, good or bad, valid).
+    Counts,
+}
+
+/// Units of a request time logged after the user agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TimeUnit {
+    /// Seconds (nginx `$request_time`, Apache `%T`).
+    S,
+    /// Milliseconds.
+    Ms,
+    /// Microseconds (Apache `%D`).
+    Us,
+}
+
+/// Options of `nines import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Spec files or directories: their SLIs decide what the events count for.
+    #[arg(long = "spec", alias = "specs", required = true, value_name = "PATH")]
+    pub specs: Vec<PathBuf>,
+    /// Store directory (created when missing; not while a server runs on it).
+    #[arg(long, default_value = "nines-data", value_name = "DIR")]
+    pub data: PathBuf,
+    /// What the files hold.
+    #[arg(long, value_enum)]
+    pub format: ImportFormat,
+    /// Unit of the request time at the end of combined-log lines.
+    #[arg(long, value_enum, default_value = "s")]
+    pub request_time_unit: TimeUnit,
+    /// Files to read.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format of the summary.
+    #[arg(long, short, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Output of `nines report`.

@@ -31,7 +31,7 @@ pub struct SuggestRequest<'a> {
 }
 
 /// The evidence for a suggestion: attainment over each past window.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Suggestion {
     /// `service/slo`.
     pub slo: String,

@@ -9,7 +9,7 @@ use nines_core::expr::Filter;
 use nines_core::model::{Catalog, Indicator, MemberSource, Op, Sli, SliKind};
 use nines_core::source::Millis;
 
-use super::{BatchError, Window, aggregate};
+use super::{BatchError, Window};
 use crate::store::Delta;
 
 /// How one series decides an event's goodness.
@@ -169,15 +169,13 @@ pub fn event_time(event: &serde_json::Value, received: Millis) -> Result<Millis,
     }
 }
 
-/// Counts of one event for every series it feeds, appended to `deltas`.
-fn feed(
-    rules: &EventRules,
-    event: &serde_json::Value,
-    at: Millis,
-    deltas: &mut Vec<Delta>,
-) -> usize {
+/// Per (rule, interval): good and valid counts of the batch so far.
+type Sums = rustc_hash::FxHashMap<(u32, i64), (f64, f64)>;
+
+/// Counts one event into every series it feeds; returns how many.
+fn feed(rules: &EventRules, event: &serde_json::Value, interval: i64, sums: &mut Sums) -> usize {
     let mut fed = 0;
-    for rule in &rules.rules {
+    for (index, rule) in rules.rules.iter().enumerate() {
         if !rule
             .valid
             .as_ref()
@@ -195,12 +193,9 @@ fn feed(
             },
             Good::Always => true,
         };
-        deltas.push(Delta {
-            series: rule.series.clone(),
-            at,
-            good: if good { 1.0 } else { 0.0 },
-            valid: 1.0,
-        });
+        let entry = sums.entry((index as u32, interval)).or_default();
+        entry.0 += if good { 1.0 } else { 0.0 };
+        entry.1 += 1.0;
         fed += 1;
     }
     fed
@@ -215,6 +210,71 @@ pub struct EventSummary {
     pub unmatched: usize,
 }
 
+/// Events counted so far, per series and interval: what a batch (or an import) becomes.
+#[derive(Debug)]
+pub struct EventCounter<'r> {
+    rules: &'r EventRules,
+    window: Window,
+    step: i64,
+    sums: Sums,
+    /// What was read.
+    pub summary: EventSummary,
+}
+
+impl<'r> EventCounter<'r> {
+    /// A counter for `rules`, accepting timestamps `window` allows.
+    pub fn new(rules: &'r EventRules, window: Window) -> Self {
+        EventCounter {
+            rules,
+            window,
+            step: nines_core::source::millis(window.resolution).max(1),
+            sums: Sums::default(),
+            summary: EventSummary::default(),
+        }
+    }
+
+    /// Counts one event, read from `line`.
+    pub fn add(&mut self, line: usize, event: &serde_json::Value) -> Result<(), BatchError> {
+        let at = event_time(event, self.window.received)
+            .map_err(|message| BatchError::new(line, "invalid_event", message))?;
+        self.add_at(line, event, at)
+    }
+
+    /// Counts one event whose instant is already known.
+    pub fn add_at(
+        &mut self,
+        line: usize,
+        event: &serde_json::Value,
+        at: Millis,
+    ) -> Result<(), BatchError> {
+        self.window
+            .check(at)
+            .map_err(|message| BatchError::new(line, "out_of_window", message))?;
+        self.summary.events += 1;
+        if feed(self.rules, event, at.div_euclid(self.step), &mut self.sums) == 0 {
+            self.summary.unmatched += 1;
+        }
+        Ok(())
+    }
+
+    /// The deltas, sorted by series and time.
+    pub fn finish(self) -> (Vec<Delta>, EventSummary) {
+        let step = self.step;
+        let mut deltas: Vec<Delta> = self
+            .sums
+            .into_iter()
+            .map(|((rule, interval), (good, valid))| Delta {
+                series: self.rules.rules[rule as usize].series.clone(),
+                at: interval * step,
+                good,
+                valid,
+            })
+            .collect();
+        deltas.sort_by(|a, b| (&a.series, a.at).cmp(&(&b.series, b.at)));
+        (deltas, self.summary)
+    }
+}
+
 /// Parses a batch of events into per-interval deltas. `window` bounds acceptable
 /// timestamps (lateness and clock skew).
 pub fn parse_events(
@@ -225,50 +285,52 @@ pub fn parse_events(
     let text = std::str::from_utf8(body).map_err(|problem| {
         BatchError::new(
             text_line(body, problem.valid_up_to()),
+            "invalid_encoding",
             "the body is not UTF-8 text",
         )
     })?;
-    let mut deltas = Vec::new();
-    let mut summary = EventSummary::default();
-    let mut handle = |line: usize,
-                      event: &serde_json::Value,
-                      deltas: &mut Vec<Delta>|
-     -> Result<(), BatchError> {
-        let at =
-            event_time(event, window.received).map_err(|message| BatchError::new(line, message))?;
-        window
-            .check(at)
-            .map_err(|message| BatchError::new(line, message))?;
-        summary.events += 1;
-        if feed(rules, event, at, deltas) == 0 {
-            summary.unmatched += 1;
-        }
-        Ok(())
-    };
+    let mut counter = EventCounter::new(rules, *window);
     if text.trim_start().starts_with('[') {
         let events: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|problem| {
-            BatchError::new(problem.line(), format!("invalid JSON: {problem}"))
+            BatchError::new(
+                problem.line(),
+                "invalid_json",
+                format!("invalid JSON: {problem}"),
+            )
         })?;
         for (index, event) in events.iter().enumerate() {
-            handle(index + 1, event, &mut deltas).map_err(|error| {
+            counter.add(index + 1, event).map_err(|error| {
                 BatchError::new(
                     error.line,
+                    error.code,
                     format!("event {}: {}", index + 1, error.message),
                 )
             })?;
         }
     } else {
-        for (index, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let event: serde_json::Value = serde_json::from_str(line).map_err(|problem| {
-                BatchError::new(index + 1, format!("invalid JSON: {problem}"))
-            })?;
-            handle(index + 1, &event, &mut deltas)?;
-        }
+        add_lines(&mut counter, text, 0)?;
     }
-    Ok((aggregate(deltas, window.resolution), summary))
+    Ok(counter.finish())
+}
+
+/// Counts the NDJSON lines of `text`; `first_line` is the number of lines before it (for
+/// messages when a file is read in pieces).
+pub fn add_lines(
+    counter: &mut EventCounter<'_>,
+    text: &str,
+    first_line: usize,
+) -> Result<(), BatchError> {
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let number = first_line + index + 1;
+        let event: serde_json::Value = serde_json::from_str(line).map_err(|problem| {
+            BatchError::new(number, "invalid_json", format!("invalid JSON: {problem}"))
+        })?;
+        counter.add(number, &event)?;
+    }
+    Ok(())
 }
 
 fn text_line(body: &[u8], offset: usize) -> usize {

@@ -4,6 +4,7 @@
 
 pub mod counts;
 pub mod events;
+pub mod logs;
 pub mod remote_write;
 
 use std::collections::HashMap;
@@ -21,14 +22,19 @@ pub struct BatchError {
     pub line: usize,
     /// What is wrong.
     pub message: String,
+    /// A stable machine-readable code: `invalid_json`, `invalid_event`, `invalid_row`,
+    /// `unknown_sli`, `out_of_window`, `invalid_snappy`, `invalid_protobuf`,
+    /// `invalid_encoding`.
+    pub code: &'static str,
 }
 
 impl BatchError {
-    /// An error at `line`.
-    pub fn new(line: usize, message: impl Into<String>) -> Self {
+    /// An error at `line` with `code`.
+    pub fn new(line: usize, code: &'static str, message: impl Into<String>) -> Self {
         BatchError {
             line,
             message: message.into(),
+            code,
         }
     }
 }

@@ -253,12 +253,14 @@ pub fn decode(body: &[u8]) -> Result<WriteRequest, BatchError> {
         .map_err(|problem| {
             BatchError::new(
                 1,
+                "invalid_snappy",
                 format!("the body is not snappy-compressed (block format): {problem}"),
             )
         })?;
     WriteRequest::decode(raw.as_slice()).map_err(|problem| {
         BatchError::new(
             1,
+            "invalid_protobuf",
             format!("the body is not a Prometheus WriteRequest: {problem}"),
         )
     })

@@ -2,8 +2,12 @@
 
 mod convert;
 mod data;
+mod demo;
 mod gate;
+mod import;
+mod remote;
 mod report;
+mod serve;
 mod suggest;
 mod validate;
 
@@ -17,6 +21,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Report(args) => report::run(&args),
         Command::Gate(args) => gate::run(&args),
         Command::Suggest(args) => suggest::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Demo(args) => demo::run(&args),
     }
 }
 

@@ -4,12 +4,40 @@ use nines_core::engine::{Engine, Options};
 use nines_core::report::{self, Report};
 
 use crate::cli::{ReportArgs, ReportFormat, Status};
-use crate::commands::data::Data;
+use crate::commands::data::Target;
 use crate::output;
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
-    let Ok(data) = Data::load(&args.data) else {
+    let Ok(target) = Target::resolve(&args.data) else {
         return Ok(Status::Error);
+    };
+    let data = match target {
+        Target::Local(data) => data,
+        Target::Remote(remote) => {
+            let format = match args.output {
+                ReportFormat::Json => "json",
+                ReportFormat::Table => "table",
+                ReportFormat::Markdown => "markdown",
+            };
+            let mut params = vec![("format", format)];
+            if let Some(service) = &args.service {
+                params.push(("service", service));
+            }
+            return Ok(match remote.get("/api/v1/slos", &params) {
+                Ok(body) if args.output == ReportFormat::Json => {
+                    output::json(&serde_json::from_str::<serde_json::Value>(&body)?)?;
+                    Status::Success
+                }
+                Ok(body) => {
+                    output::data(&body);
+                    Status::Success
+                }
+                Err(message) => {
+                    output::error(&message);
+                    Status::Error
+                }
+            });
+        }
     };
     if let Some(service) = &args.service {
         if !data.catalog.service_names().contains(service) {
@@ -21,13 +49,15 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
         }
     }
     let engine = Engine::new(&data.catalog, Options::default());
-    let mut statuses = engine.evaluate_all(&data.source, data.at);
-    if let Some(service) = &args.service {
-        statuses.retain(|status| &status.slo.service == service);
-    }
-    // Services in name order, SLOs in spec order within each.
-    statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
-    let report = Report::new(&statuses, data.at);
+    let report = data.with_source(|source| {
+        let mut statuses = engine.evaluate_all(source, data.at);
+        if let Some(service) = &args.service {
+            statuses.retain(|status| &status.slo.service == service);
+        }
+        // Services in name order, SLOs in spec order within each.
+        statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
+        Report::new(&statuses, data.at)
+    });
     match args.output {
         ReportFormat::Json => output::json(&report)?,
         ReportFormat::Table => output::data(&report::table(&report)),

@@ -1,13 +1,11 @@
 //! `nines suggest`.
 
-use std::fmt::Write as _;
-
 use nines_core::engine::suggest::SuggestRequest;
 use nines_core::engine::{Engine, Options};
-use nines_core::report::percent;
+use nines_core::report;
 
 use crate::cli::{OutputFormat, Status, SuggestArgs};
-use crate::commands::data::Data;
+use crate::commands::data::Target;
 use crate::output;
 
 pub fn run(args: &SuggestArgs) -> anyhow::Result<Status> {
@@ -21,8 +19,36 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<Status> {
             return Ok(Status::Error);
         }
     };
-    let Ok(data) = Data::load(&args.data) else {
-        return Ok(Status::Error);
+    let data = match Target::resolve(&args.data) {
+        Err(_) => return Ok(Status::Error),
+        Ok(Target::Local(data)) => data,
+        Ok(Target::Remote(remote)) => {
+            let format = match args.output {
+                OutputFormat::Json => "json",
+                OutputFormat::Text => "text",
+            };
+            let mut params = vec![("format", format), ("share", args.share.as_str())];
+            if let Some(slo) = &args.slo {
+                params.push(("slo", slo));
+            }
+            if let Some(objective) = &args.objective {
+                params.push(("objective", objective));
+            }
+            return Ok(match remote.get("/api/v1/suggest", &params) {
+                Ok(body) if args.output == OutputFormat::Json => {
+                    output::json(&serde_json::from_str::<serde_json::Value>(&body)?)?;
+                    Status::Success
+                }
+                Ok(body) => {
+                    output::data(&body);
+                    Status::Success
+                }
+                Err(message) => {
+                    output::error(&message);
+                    Status::Error
+                }
+            });
+        }
     };
     let targets: Vec<(String, String)> = match &args.slo {
         Some(reference) => {
@@ -43,7 +69,7 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<Status> {
             .map(|slo| (slo.service.clone(), slo.name.clone()))
             .collect(),
     };
-    let Some(history) = data.source.span() else {
+    let Some(history) = data.span() else {
         output::error("the counts hold no data: nothing to suggest from");
         return Ok(Status::Error);
     };
@@ -58,79 +84,13 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<Status> {
             history,
             share,
         };
-        if let Some(suggestion) = engine.suggest(&data.source, &request) {
+        if let Some(suggestion) = data.with_source(|source| engine.suggest(source, &request)) {
             suggestions.push(suggestion);
         }
     }
     match args.output {
         OutputFormat::Json => output::json(&suggestions)?,
-        OutputFormat::Text => {
-            let mut text = String::new();
-            for suggestion in &suggestions {
-                let _ = writeln!(
-                    text,
-                    "{} ({}): current target {}",
-                    suggestion.slo,
-                    suggestion.objective,
-                    percent(suggestion.current, 4)
-                );
-                match (suggestion.achievable, suggestion.quantile) {
-                    (Some(achievable), Some(quantile)) => {
-                        let _ = writeln!(
-                            text,
-                            "  achievable: {} (attainment was at least {} in {} of {} past {} windows)",
-                            percent(achievable, 4),
-                            percent(quantile, 4),
-                            percent(suggestion.share, 1),
-                            suggestion.windows,
-                            suggestion.window,
-                        );
-                    }
-                    (None, Some(quantile)) => {
-                        let _ = writeln!(
-                            text,
-                            "  achievable: none above 50% (the quantile was {})",
-                            percent(quantile, 4)
-                        );
-                    }
-                    _ => {
-                        let _ = writeln!(
-                            text,
-                            "  achievable: unknown: no complete window with data in the history"
-                        );
-                    }
-                }
-                if let Some([low, p10, median, p90, high]) = suggestion.distribution {
-                    let _ = writeln!(
-                        text,
-                        "  attainment: min {}, p10 {}, median {}, p90 {}, max {}",
-                        percent(low, 4),
-                        percent(p10, 4),
-                        percent(median, 4),
-                        percent(p90, 4),
-                        percent(high, 4)
-                    );
-                }
-                if let (Some(aspirational), Some(gap), Some(ratio)) = (
-                    suggestion.aspirational,
-                    suggestion.gap_to_aspirational_points,
-                    suggestion.budget_ratio_to_aspirational,
-                ) {
-                    let _ = writeln!(
-                        text,
-                        "  aspirational: {} is {} points above what history supports; it allows {} of the errors",
-                        percent(aspirational, 4),
-                        nines_core::ratio::format_decimal(gap, 4),
-                        if ratio >= 1.0 {
-                            format!("1/{}", nines_core::ratio::format_decimal(ratio, 1))
-                        } else {
-                            format!("{}x", nines_core::ratio::format_decimal(1.0 / ratio, 1))
-                        }
-                    );
-                }
-            }
-            output::data(&text);
-        }
+        OutputFormat::Text => output::data(&report::suggestions_text(&suggestions)),
     }
     Ok(Status::Success)
 }

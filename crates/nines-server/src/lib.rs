@@ -1,0 +1,116 @@
+//! The HTTP server of nines: `nines serve` and `nines demo` run it.
+//!
+//! - [`state`]: the running specs (swapped whole on reload) and the store;
+//! - [`auth`]: bearer tokens for writes (required) and reads (optional);
+//! - [`error`]: JSON errors with stable codes;
+//! - `routes`: ingestion (`/api/v1/events`, `/api/v1/counts`, `/api/v1/write`), statuses
+//!   (`/api/v1/slos...`, `/api/v1/gate`, `/api/v1/suggest`), administration (`/-/reload`,
+//!   `/-/healthy`, `/-/ready`, `/api/v1/status`).
+//!
+//! Every acknowledged write is fsynced before the response is sent (see
+//! [`nines_store::store`]); shutdown drains requests in flight and has nothing left to
+//! flush.
+
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod error;
+mod routes;
+pub mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+
+pub use auth::{Auth, Token};
+pub use error::ApiError;
+pub use state::{AppState, ServerConfig, SpecError, Specs};
+
+/// The application: every route, the body limit and request logging.
+pub fn app(state: Arc<AppState>) -> Router {
+    let limit = state.config.max_body_bytes;
+    routes::router()
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(routes::log_requests))
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then drains requests in
+/// flight. Also reloads specs on SIGHUP and compacts the store periodically.
+pub async fn run(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let background = tokio::spawn(background(state.clone()));
+    let draining = state.clone();
+    let result = axum::serve(listener, app(state.clone()))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            draining.set_ready(false);
+            tracing::info!("shutting down: finishing requests in flight");
+        })
+        .await;
+    background.abort();
+    tracing::info!("stopped; every acknowledged write was fsynced before it was acknowledged");
+    result
+}
+
+/// Compaction on a timer, and spec reload on SIGHUP.
+async fn background(state: Arc<AppState>) {
+    let every = StdDuration::from_millis(
+        u64::try_from(nines_core::source::millis(state.config.compact_every))
+            .unwrap_or(3_600_000)
+            .max(1_000),
+    );
+    let compactor = state.clone();
+    let compaction = async move {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            ticker.tick().await;
+            let state = compactor.clone();
+            let outcome = tokio::task::spawn_blocking(move || state.compact_now()).await;
+            match outcome {
+                Ok(Ok(report)) => {
+                    if report.rolled_up + report.dropped + report.forgotten_keys > 0 {
+                        tracing::info!(
+                            rolled_up = report.rolled_up,
+                            dropped = report.dropped,
+                            forgotten_keys = report.forgotten_keys,
+                            "compacted the store"
+                        );
+                    }
+                }
+                Ok(Err(error)) => tracing::error!(%error, "compaction failed"),
+                Err(error) => tracing::error!(%error, "compaction task failed"),
+            }
+        }
+    };
+    #[cfg(unix)]
+    let reload = async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; reload with POST /-/reload");
+            return std::future::pending::<()>().await;
+        };
+        while hangups.recv().await.is_some() {
+            let state = state.clone();
+            match tokio::task::spawn_blocking(move || state.reload()).await {
+                Ok(Ok(specs)) => {
+                    tracing::info!(slos = specs.catalog.slos.len(), "SIGHUP: specs reloaded")
+                }
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "SIGHUP: specs refused; the running specs stay")
+                }
+                Err(error) => tracing::error!(%error, "reload task failed"),
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let reload = std::future::pending::<()>();
+    tokio::join!(compaction, reload);
+}

@@ -1,0 +1,109 @@
+//! Administration: reload, health, readiness and what the server holds.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use nines_core::report;
+
+use super::blocking;
+use crate::auth::Access;
+use crate::error::ApiError;
+use crate::state::{AppState, SpecError};
+
+/// `POST /-/reload`: re-reads the specs. Invalid specs are refused with their
+/// diagnostics and the running ones stay.
+pub async fn reload(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.config.auth.check(Access::Write, &headers)?;
+    blocking(move || match state.reload() {
+        Ok(specs) => {
+            tracing::info!(slos = specs.catalog.slos.len(), "specs reloaded");
+            Ok(Json(serde_json::json!({
+                "reloaded": true,
+                "files": specs.files,
+                "slos": specs.catalog.slos.len(),
+                "warnings": specs.warnings,
+            })))
+        }
+        Err(SpecError::Invalid(diagnostics)) => {
+            tracing::warn!(
+                errors = diagnostics.len(),
+                "reload refused: the specs have errors"
+            );
+            let mut error = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_spec",
+                format!(
+                    "{} error(s) in the specs; the running specs stay in force",
+                    diagnostics.len()
+                ),
+            );
+            error.diagnostics = serde_json::to_value(&diagnostics).ok().map(Box::new);
+            Err(error)
+        }
+        Err(SpecError::Load(problem)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_spec",
+            format!("{problem}; the running specs stay in force"),
+        )),
+    })
+    .await
+}
+
+/// `GET /-/healthy`: the process answers.
+pub async fn healthy() -> &'static str {
+    "nines is healthy\n"
+}
+
+/// `GET /-/ready`: 200 while serving, 503 once shutdown has begun.
+pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    if state.is_ready() {
+        (StatusCode::OK, "nines is ready\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "nines is shutting down\n").into_response()
+    }
+}
+
+/// `GET /api/v1/status`: versions, specs and store figures.
+pub async fn status(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.config.auth.check(Access::Read, &headers)?;
+    blocking(move || {
+        let specs = state.specs();
+        let config = state.store.config();
+        let view = state.store.view();
+        Ok(Json(serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "started_at": report::timestamp(state.started_at()),
+            "specs": {
+                "files": specs.files,
+                "slos": specs.catalog.slos.len(),
+                "loaded_at": report::timestamp(specs.loaded_at),
+                "warnings": specs.warnings.len(),
+                "series_fed_by_events": specs.events.len(),
+                "series_fed_by_remote_write": specs.remote_write.len(),
+                "remote_write_unsupported": specs.remote_write.unsupported,
+            },
+            "store": {
+                "path": state.store.path().display().to_string(),
+                "series": view.fine.len(),
+                "memory_bytes": view.heap_bytes(),
+                "disk_bytes": state.store.disk_bytes(),
+                "resolution": config.resolution.to_string(),
+                "coarse_resolution": config.coarse_resolution.to_string(),
+                "fine_retention": config.fine_retention.to_string(),
+                "coarse_retention": config.coarse_retention.to_string(),
+                "lateness": config.lateness.to_string(),
+                "durability": "every acknowledged write is fsynced before the response",
+            },
+        })))
+    })
+    .await
+}

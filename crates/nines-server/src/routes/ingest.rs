@@ -1,0 +1,177 @@
+//! Ingestion: raw events, pre-aggregated counts, Prometheus remote write.
+//!
+//! Each handler checks the write token, reads the whole body, parses all of it (a bad
+//! line rejects the batch with its number and changes nothing), then commits it in one
+//! fsynced transaction before answering.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use nines_core::source::millis;
+use nines_store::Batch;
+use nines_store::ingest::counts::parse_counts;
+use nines_store::ingest::events::parse_events;
+use nines_store::ingest::remote_write::{decode, to_batch};
+
+use super::{blocking, idempotency_key, now};
+use crate::auth::Access;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The body, or why it could not be read (too large above all).
+fn body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the body is larger than {limit} bytes (--max-body); split the batch"),
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                rejection.body_text(),
+            )
+        }
+    })
+}
+
+fn store_error(error: nines_store::StoreError) -> ApiError {
+    ApiError::internal(format!("{error}; the batch was not applied, retry it"))
+}
+
+/// `POST /api/v1/events`: NDJSON or a JSON array of events.
+pub async fn events(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    payload: Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.config.auth.check(Access::Write, &headers)?;
+    let payload = body(payload, state.config.max_body_bytes)?;
+    let key = idempotency_key(&headers)?;
+    blocking(move || {
+        let specs = state.specs();
+        let (deltas, summary) = parse_events(&payload, &specs.events, &state.window(now()))?;
+        let applied = state
+            .store
+            .write(
+                &specs.catalog,
+                Batch {
+                    deltas,
+                    counters: Vec::new(),
+                    idempotency_key: key,
+                },
+            )
+            .map_err(store_error)?;
+        Ok(Json(serde_json::json!({
+            "accepted": true,
+            "duplicate": applied.duplicate,
+            "events": summary.events,
+            "unmatched": summary.unmatched,
+            "intervals": applied.intervals,
+        })))
+    })
+    .await
+}
+
+/// `POST /api/v1/counts`: `{sli, timestamp, good|bad, valid}` records.
+pub async fn counts(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    payload: Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.config.auth.check(Access::Write, &headers)?;
+    let payload = body(payload, state.config.max_body_bytes)?;
+    let key = idempotency_key(&headers)?;
+    blocking(move || {
+        let specs = state.specs();
+        let deltas = parse_counts(&payload, &specs.names, &state.window(now()))?;
+        let records = deltas.len();
+        let applied = state
+            .store
+            .write(
+                &specs.catalog,
+                Batch {
+                    deltas,
+                    counters: Vec::new(),
+                    idempotency_key: key,
+                },
+            )
+            .map_err(store_error)?;
+        Ok(Json(serde_json::json!({
+            "accepted": true,
+            "duplicate": applied.duplicate,
+            "intervals": records,
+        })))
+    })
+    .await
+}
+
+/// `POST /api/v1/write`: Prometheus remote write 1.0 (snappy-compressed protobuf).
+pub async fn remote_write(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    payload: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    state.config.auth.check(Access::Write, &headers)?;
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if content_type.contains("io.prometheus.write.v2") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "remote write 2.0 is not supported yet: set `protobuf_message: prometheus.WriteRequest` in Prometheus' remote_write",
+        ));
+    }
+    let payload = body(payload, state.config.max_body_bytes)?;
+    let key = idempotency_key(&headers)?;
+    blocking(move || {
+        let specs = state.specs();
+        let request = decode(&payload)?;
+        let received = now();
+        let config = state.store.config();
+        // Remote write may replay its write-ahead log: samples as old as full-resolution
+        // retention still count; older ones only move the counters.
+        let oldest = received - millis(config.fine_retention);
+        let newest = received + millis(config.future_skew);
+        let resolution = config.resolution;
+        let mut summary = None;
+        let applied = state
+            .store
+            .write_with(&specs.catalog, |writer| {
+                let (mut batch, counted) = to_batch(
+                    &request,
+                    &specs.remote_write,
+                    writer,
+                    oldest,
+                    newest,
+                    resolution,
+                );
+                batch.idempotency_key = key;
+                summary = Some(counted);
+                Ok::<_, std::convert::Infallible>(batch)
+            })
+            .unwrap_or_else(|never| match never {})
+            .map_err(store_error)?;
+        if let Some(summary) = summary {
+            tracing::debug!(
+                series = summary.series,
+                matched = summary.matched,
+                samples = summary.samples,
+                out_of_range = summary.out_of_range,
+                duplicate = applied.duplicate,
+                "remote write"
+            );
+        }
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}

@@ -1,0 +1,362 @@
+//! Statuses: the same report schema as `nines report` (`docs/report-json.md`), one SLO,
+//! a series for charts, the release gate and target suggestions.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use nines_core::Duration;
+use nines_core::engine::suggest::SuggestRequest;
+use nines_core::engine::{Engine, Options};
+use nines_core::report::{self, Report};
+use nines_core::source::{Millis, millis};
+
+use super::{Params, blocking, now, text};
+use crate::auth::Access;
+use crate::error::ApiError;
+use crate::state::{AppState, Specs};
+
+fn unknown_slo(specs: &Specs, service: &str, slo: &str) -> ApiError {
+    let wanted = format!("{service}/{slo}");
+    let known: Vec<String> = specs
+        .catalog
+        .slos
+        .iter()
+        .map(|slo| slo.qualified_name())
+        .collect();
+    let hint = known
+        .iter()
+        .min_by_key(|name| strsim::levenshtein(name, &wanted))
+        .map(|name| format!("; did you mean `{name}`?"))
+        .unwrap_or_default();
+    ApiError::not_found(format!("no SLO `{wanted}`{hint}"))
+}
+
+fn render(report: &Report, format: &str) -> Result<Response, ApiError> {
+    Ok(match format {
+        "table" => text(report::table(report)),
+        "markdown" => text(report::markdown(report)),
+        _ => Json(report).into_response(),
+    })
+}
+
+/// The report of every SLO (of one service with `service=`) at `at` (now by default).
+fn build_report(state: &AppState, at: Millis, service: Option<&str>) -> Result<Report, ApiError> {
+    let specs = state.specs();
+    if let Some(service) = service {
+        if !specs
+            .catalog
+            .service_names()
+            .iter()
+            .any(|name| name == service)
+        {
+            return Err(ApiError::not_found(format!(
+                "no service `{service}`; services: {}",
+                specs.catalog.service_names().join(", ")
+            )));
+        }
+    }
+    let engine = Engine::new(&specs.catalog, Options::default());
+    let view = state.store.view();
+    let mut statuses = engine.evaluate_all(&*view, at);
+    if let Some(service) = service {
+        statuses.retain(|status| status.slo.service == service);
+    }
+    statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
+    Ok(Report::new(&statuses, at))
+}
+
+/// `GET /`: the status table in words, with where to look next.
+pub async fn index(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    state.config.auth.check(Access::Read, &headers)?;
+    blocking(move || {
+        let at = now();
+        let report = build_report(&state, at, None)?;
+        let mut body = format!(
+            "nines: {} SLO objective(s) at {}\n\n",
+            report.objectives.len(),
+            report.at
+        );
+        body.push_str(&report::table(&report));
+        body.push_str(
+            "\nJSON: /api/v1/slos   one SLO: /api/v1/slos/{service}/{slo}   \
+             chart data: /api/v1/slos/{service}/{slo}/series\n\
+             gate: /api/v1/gate?service=NAME   suggest: /api/v1/suggest   \
+             server: /api/v1/status   (docs/api.md)\n",
+        );
+        Ok(text(body))
+    })
+    .await
+}
+
+/// `GET /api/v1/slos?at=&service=&format=json|table|markdown`.
+pub async fn slos(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, ApiError> {
+    state.config.auth.check(Access::Read, &headers)?;
+    let format = params.format(&["json", "table", "markdown"])?;
+    let at = params.instant("at")?.unwrap_or_else(now);
+    let service = params.get("service").map(str::to_string);
+    blocking(move || render(&build_report(&state, at, service.as_deref())?, format)).await
+}
+
+/// `GET /api/v1/slos/{service}/{slo}?at=&format=`: one SLO's objectives.
+pub async fn slo(
+    State(state): State<Arc<AppState>>,
+    Path((service, slo)): Path<(String, String)>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, ApiError> {
+    state.config.auth.check(Access::Read, &headers)?;
+    let format = params.format(&["json", "table", "markdown"])?;
+    let at = params.instant("at")?.unwrap_or_else(now);
+    blocking(move || {
+        let specs = state.specs();
+        if specs.catalog.slo(&service, &slo).is_none() {
+            return Err(unknown_slo(&specs, &service, &slo));
+        }
+        let engine = Engine::new(&specs.catalog, Options::default());
+        let view = state.store.view();
+        let status = engine
+            .evaluate(&*view, &service, &slo, at)
+            .ok_or_else(|| unknown_slo(&specs, &service, &slo))?;
+        render(&Report::new(&[status], at), format)
+    })
+    .await
+}
+
+/// One point of a series.
+#[derive(serde::Serialize)]
+struct Point {
+    at: String,
+    sli: Option<f64>,
+    good: f64,
+    valid: f64,
+    budget_remaining: Option<f64>,
+    burn_rates: report::BurnRateMap,
+    alerts: Vec<String>,
+    policy_state: Option<String>,
+}
+
+/// `GET /api/v1/slos/{service}/{slo}/series?from=&to=&step=&objective=`: the status of
+/// one objective at evenly spaced instants, for charts.
+pub async fn series(
+    State(state): State<Arc<AppState>>,
+    Path((service, slo)): Path<(String, String)>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, ApiError> {
+    state.config.auth.check(Access::Read, &headers)?;
+    let to = params.instant("to")?.unwrap_or_else(now);
+    let from = params
+        .instant("from")?
+        .unwrap_or(to - millis(Duration::from_days(1)));
+    if from > to {
+        return Err(ApiError::query("`from` is after `to`"));
+    }
+    let resolution = millis(state.store.config().resolution);
+    let step = match params.get("step") {
+        Some(text) => {
+            let step: Duration = text
+                .parse()
+                .map_err(|problem| ApiError::query(format!("`step={text}`: {problem}")))?;
+            millis(step)
+        }
+        None => ((to - from) / 240).max(resolution).div_euclid(resolution) * resolution,
+    };
+    if step <= 0 {
+        return Err(ApiError::query("`step` must be longer than zero"));
+    }
+    let points = (to - from) / step + 1;
+    let limit = state.config.max_series_points;
+    if points > limit as i64 {
+        return Err(ApiError::query(format!(
+            "{points} points asked, at most {limit}: use a longer `step` or a shorter range"
+        )));
+    }
+    let objective = params.get("objective").map(str::to_string);
+    blocking(move || {
+        let specs = state.specs();
+        let Some(definition) = specs.catalog.slo(&service, &slo) else {
+            return Err(unknown_slo(&specs, &service, &slo));
+        };
+        let objective = match objective {
+            Some(name) => {
+                if !definition
+                    .objectives
+                    .iter()
+                    .any(|objective| objective.name == name)
+                {
+                    return Err(ApiError::not_found(format!(
+                        "SLO `{service}/{slo}` has no objective `{name}`; objectives: {}",
+                        definition
+                            .objectives
+                            .iter()
+                            .map(|objective| objective.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+                name
+            }
+            None => definition
+                .objectives
+                .first()
+                .map(|objective| objective.name.clone())
+                .unwrap_or_default(),
+        };
+        let engine = Engine::new(&specs.catalog, Options::default());
+        let view = state.store.view();
+        let mut out = Vec::new();
+        let mut at = from;
+        while at <= to {
+            if let Some(status) = engine.evaluate(&*view, &service, &slo, at) {
+                let report = Report::new(&[status], at);
+                if let Some(row) = report
+                    .objectives
+                    .into_iter()
+                    .find(|row| row.objective == objective)
+                {
+                    out.push(Point {
+                        at: report::timestamp(at),
+                        sli: row.sli,
+                        good: row.good,
+                        valid: row.valid,
+                        budget_remaining: row.budget_remaining,
+                        burn_rates: row.burn_rates,
+                        alerts: row.alerts.into_iter().map(|alert| alert.name).collect(),
+                        policy_state: row.policy_state.and_then(|policy| policy.state),
+                    });
+                }
+            }
+            at += step;
+        }
+        Ok(Json(serde_json::json!({
+            "schema": "nines.series/v1",
+            "service": service,
+            "slo": slo,
+            "objective": objective,
+            "from": report::timestamp(from),
+            "to": report::timestamp(to),
+            "step_seconds": step / 1000,
+            "points": out,
+        }))
+        .into_response())
+    })
+    .await
+}
+
+/// `GET /api/v1/gate?service=&change_type=&at=&format=json|text`: the release gate.
+pub async fn gate(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, ApiError> {
+    state.config.auth.check(Access::Read, &headers)?;
+    let format = params.format(&["json", "text"])?;
+    let at = params.instant("at")?.unwrap_or_else(now);
+    let service = params
+        .get("service")
+        .ok_or_else(|| ApiError::query("`service` is required"))?
+        .to_string();
+    let change_type = params.get("change_type").map(str::to_string);
+    blocking(move || {
+        let specs = state.specs();
+        if !specs.catalog.service_names().contains(&service) {
+            return Err(ApiError::not_found(format!(
+                "no service `{service}`; services: {}",
+                specs.catalog.service_names().join(", ")
+            )));
+        }
+        let engine = Engine::new(&specs.catalog, Options::default());
+        let view = state.store.view();
+        let statuses = engine.evaluate_all(&*view, at);
+        let decision = report::gate(&statuses, &service, change_type.as_deref(), at);
+        Ok(match format {
+            "text" => text(report::gate_text(&decision)),
+            _ => Json(decision).into_response(),
+        })
+    })
+    .await
+}
+
+/// `GET /api/v1/suggest?slo=service/slo&objective=&share=90%&at=&format=json|text`.
+pub async fn suggest(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, ApiError> {
+    state.config.auth.check(Access::Read, &headers)?;
+    let format = params.format(&["json", "text"])?;
+    let at = params.instant("at")?.unwrap_or_else(now);
+    let share = match params.get("share") {
+        None => 0.9,
+        Some(text) => match text.parse::<nines_core::Ratio>() {
+            Ok(share) if share.fraction() > 0.0 && share.fraction() <= 1.0 => share.fraction(),
+            _ => {
+                return Err(ApiError::query(format!(
+                    "`share={text}` must be a percentage above 0% and at most 100%, e.g. 90%"
+                )));
+            }
+        },
+    };
+    let wanted = params.get("slo").map(str::to_string);
+    let objective = params.get("objective").map(str::to_string);
+    blocking(move || {
+        let specs = state.specs();
+        let targets: Vec<(String, String)> = match &wanted {
+            Some(reference) => {
+                let Some((service, slo)) = reference.split_once('/') else {
+                    return Err(ApiError::query(format!(
+                        "`slo={reference}`: write service/slo"
+                    )));
+                };
+                if specs.catalog.slo(service, slo).is_none() {
+                    return Err(unknown_slo(&specs, service, slo));
+                }
+                vec![(service.to_string(), slo.to_string())]
+            }
+            None => specs
+                .catalog
+                .slos
+                .iter()
+                .map(|slo| (slo.service.clone(), slo.name.clone()))
+                .collect(),
+        };
+        let view = state.store.view();
+        let Some(history) = view.span() else {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "no_data",
+                "the store holds no data yet: nothing to suggest from",
+            ));
+        };
+        let engine = Engine::new(&specs.catalog, Options::default());
+        let mut suggestions = Vec::new();
+        for (service, slo) in &targets {
+            let request = SuggestRequest {
+                service,
+                slo,
+                objective: objective.as_deref(),
+                at,
+                history,
+                share,
+            };
+            if let Some(suggestion) = engine.suggest(&*view, &request) {
+                suggestions.push(suggestion);
+            }
+        }
+        Ok(match format {
+            "text" => text(report::suggestions_text(&suggestions)),
+            _ => Json(suggestions).into_response(),
+        })
+    })
+    .await
+}

@@ -1,0 +1,184 @@
+//! `nines demo`: the example shop with 35 days of history and live traffic.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use nines_core::engine::{Engine, Options};
+use nines_core::report::{self, Report};
+use nines_core::source::Millis;
+use nines_server::{AppState, Specs, Token};
+use nines_store::Batch;
+
+use crate::cli::{DemoArgs, Status};
+use crate::commands::serve::{
+    auth, init_logging, open_store, report_spec_error, serve, server_config,
+};
+use crate::demo::{Incidents, SPECS, history, live_events};
+use crate::output;
+
+const DAY: Millis = 86_400_000;
+
+pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
+    init_logging(args.server.log_format);
+    let directory = args
+        .data
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("nines-demo-{}", std::process::id())));
+    let specs_directory = directory.join("specs");
+    std::fs::create_dir_all(&specs_directory)?;
+    for (name, text) in SPECS {
+        let path = specs_directory.join(name);
+        if !path.exists() {
+            std::fs::write(&path, text)?;
+        }
+    }
+    let specs = match Specs::load(std::slice::from_ref(&specs_directory)) {
+        Ok(specs) => specs,
+        Err(error) => {
+            report_spec_error(&error);
+            return Ok(Status::Error);
+        }
+    };
+    let Ok(store) = open_store(&directory.join("store"), &args.server.store, &specs.catalog) else {
+        return Ok(Status::Error);
+    };
+    let now = jiff::Timestamp::now().as_millisecond();
+    let incidents = Incidents::at(now);
+    if store.view().span().is_none() {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message("seeding 35 days of traffic");
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        // History up to the start of this minute; live events take over from there.
+        let until = now.div_euclid(60_000) * 60_000;
+        let deltas = history(&specs.catalog, now - 35 * DAY, until, &incidents);
+        let intervals = deltas.len();
+        store.write(
+            &specs.catalog,
+            Batch {
+                deltas,
+                ..Batch::default()
+            },
+        )?;
+        bar.finish_and_clear();
+        tracing::info!(intervals, "seeded 35 days of traffic");
+    } else {
+        tracing::info!(path = %directory.display(), "the store has data: not seeding it again");
+    }
+    store.prepare(&specs.catalog);
+    let table = {
+        let engine = Engine::new(&specs.catalog, Options::default());
+        let view = store.view();
+        let mut statuses = engine.evaluate_all(&*view, now);
+        statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
+        report::table(&Report::new(&statuses, now))
+    };
+    if args.no_serve {
+        output::data(&table);
+        return Ok(Status::Success);
+    }
+    let generated = Token::generate()?;
+    let Ok(auth) = auth(&args.server, Some(generated)) else {
+        return Ok(Status::Error);
+    };
+    let token = auth.write.as_ref().map(|token| token.reveal().to_string());
+    let Ok(config) = server_config(&args.server, vec![specs_directory.clone()], auth) else {
+        return Ok(Status::Error);
+    };
+    let state = Arc::new(AppState::new(store, specs, config));
+    let rate = args.rate;
+    let directory_shown: PathBuf = directory.clone();
+    serve(state, &args.server.listen, move |address| {
+        let base = format!("http://{address}");
+        output::data(&banner(&base, token.as_deref(), &directory_shown, &table));
+        if rate > 0 {
+            if let Some(token) = token {
+                tokio::spawn(send_live_events(base, token, rate, incidents));
+            }
+        }
+    })
+}
+
+fn banner(base: &str, token: Option<&str>, directory: &std::path::Path, table: &str) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "nines demo: the example shop with 35 days of traffic, live events every second\n"
+    );
+    let _ = writeln!(text, "{table}");
+    let _ = writeln!(text, "Where to look:");
+    let _ = writeln!(
+        text,
+        "  {base}/                                  the status table, live"
+    );
+    let _ = writeln!(
+        text,
+        "  {base}/api/v1/slos                       every status as JSON (docs/report-json.md)"
+    );
+    let _ = writeln!(
+        text,
+        "  {base}/api/v1/slos/checkout/latency/series?step=10m  the last day, for charts"
+    );
+    let _ = writeln!(
+        text,
+        "  {base}/api/v1/gate?service=checkout&format=text  the release gate"
+    );
+    let _ = writeln!(
+        text,
+        "  {base}/api/v1/status                     what the server holds"
+    );
+    if let Some(token) = token {
+        let _ = writeln!(text, "\nWrite token (generated for this run): {token}");
+        let _ = writeln!(
+            text,
+            "  curl -H 'Authorization: Bearer {token}' --data-binary '{{\"route\":\"/api/checkout\",\"status\":503}}' {base}/api/v1/events"
+        );
+    }
+    let _ = writeln!(
+        text,
+        "\nSpecs: {} (edit, then `kill -HUP {}` or POST /-/reload)",
+        directory.join("specs").display(),
+        std::process::id()
+    );
+    let _ = writeln!(
+        text,
+        "Also: nines report --server {base}    nines gate --server {base} --service checkout"
+    );
+    let _ = writeln!(text, "Stop with Ctrl-C.");
+    text
+}
+
+/// Posts `rate` events a second to the demo's own server, through the public API.
+async fn send_live_events(base: String, token: String, rate: u32, incidents: Incidents) {
+    crate::commands::remote::install_tls_provider();
+    let Ok(client) = reqwest::Client::builder().build() else {
+        tracing::warn!("cannot build an HTTP client: no live events");
+        return;
+    };
+    let url = format!("{base}/api/v1/events");
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut tick: u64 = 0;
+    loop {
+        ticker.tick().await;
+        let now = jiff::Timestamp::now().as_millisecond();
+        let body = live_events(now, rate, tick, &incidents);
+        tick += 1;
+        let sent = client
+            .post(&url)
+            .bearer_auth(&token)
+            .header("content-type", "application/x-ndjson")
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => {}
+            Ok(response) => tracing::warn!(status = %response.status(), "live events refused"),
+            Err(error) => tracing::debug!(%error, "live events not sent"),
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! `nines serve`, and the pieces `nines demo` and `nines import` share with it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use nines_core::model::Catalog;
+use nines_server::{AppState, Auth, ServerConfig, SpecError, Specs, Token};
+use nines_store::{Store, StoreConfig};
+
+use crate::cli::{LogFormat, ServeArgs, ServerArgs, Status, StoreArgs};
+use crate::commands::data::{Reported, fail, parse_duration};
+use crate::output;
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<Status> {
+    init_logging(args.server.log_format);
+    let specs = match Specs::load(&args.specs) {
+        Ok(specs) => specs,
+        Err(error) => {
+            report_spec_error(&error);
+            return Ok(Status::Error);
+        }
+    };
+    for warning in &specs.warnings {
+        tracing::warn!("{warning}");
+    }
+    let Ok(auth) = auth(&args.server, None) else {
+        return Ok(Status::Error);
+    };
+    let Ok(store) = open_store(&args.data, &args.server.store, &specs.catalog) else {
+        return Ok(Status::Error);
+    };
+    let Ok(config) = server_config(&args.server, args.specs.clone(), auth) else {
+        return Ok(Status::Error);
+    };
+    let state = Arc::new(AppState::new(store, specs, config));
+    serve(state, &args.server.listen, |address| {
+        tracing::info!("listening on http://{address}");
+    })
+}
+
+/// Prints why specs were refused.
+pub fn report_spec_error(error: &SpecError) {
+    match error {
+        SpecError::Invalid(diagnostics) => {
+            for diagnostic in diagnostics {
+                output::message(&diagnostic.to_string());
+            }
+            output::error(&format!(
+                "{} error(s) in the specs (see `nines validate`)",
+                diagnostics.len()
+            ));
+        }
+        SpecError::Load(problem) => output::error(&problem.to_string()),
+    }
+}
+
+/// Logs on stderr: `RUST_LOG` filters (info by default).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+fn read_token(file: Option<&Path>, variable: &str, what: &str) -> Result<Option<Token>, Reported> {
+    let text = match file {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|problem| {
+            fail(&format!(
+                "--{what}-token-file {}: {problem}",
+                path.display()
+            ))
+        })?),
+        None => std::env::var(variable)
+            .ok()
+            .filter(|text| !text.trim().is_empty()),
+    };
+    text.map(|text| {
+        Token::new(&text).map_err(|problem| fail(&format!("the {what} token: {problem}")))
+    })
+    .transpose()
+}
+
+/// Tokens from files or the environment. Without a write token the server refuses to
+/// start unless `--insecure-no-auth`; `generated` is used when given (the demo).
+pub fn auth(args: &ServerArgs, generated: Option<Token>) -> Result<Auth, Reported> {
+    let write = match read_token(
+        args.write_token_file.as_deref(),
+        "NINES_WRITE_TOKEN",
+        "write",
+    )? {
+        Some(token) => Some(token),
+        None => generated,
+    };
+    let read = read_token(args.read_token_file.as_deref(), "NINES_READ_TOKEN", "read")?;
+    if write.is_none() && !args.insecure_no_auth {
+        return Err(fail(
+            "no write token: set NINES_WRITE_TOKEN or --write-token-file (at least 16 characters, \
+             e.g. `openssl rand -hex 16`), or pass --insecure-no-auth to accept unauthenticated writes",
+        ));
+    }
+    if write.is_some() && args.insecure_no_auth {
+        output::message("note: a write token is configured; --insecure-no-auth has no effect");
+    }
+    Ok(Auth {
+        write,
+        read,
+        insecure_no_auth: args.insecure_no_auth,
+    })
+}
+
+/// `16M`, `512k`, `1G` or plain bytes.
+fn parse_size(text: &str) -> Result<usize, Reported> {
+    let trimmed = text.trim();
+    let (number, unit) = match trimmed
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_alphabetic())
+    {
+        Some((index, _)) => trimmed.split_at(index),
+        None => (trimmed, ""),
+    };
+    let multiplier: usize = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => {
+            return Err(fail(&format!(
+                "--max-body `{text}`: use bytes or a k, M or G suffix"
+            )));
+        }
+    };
+    number
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|value| value.checked_mul(multiplier))
+        .filter(|value| *value > 0)
+        .ok_or_else(|| fail(&format!("--max-body `{text}` is not a size")))
+}
+
+/// The server's settings from the options.
+pub fn server_config(
+    args: &ServerArgs,
+    spec_paths: Vec<std::path::PathBuf>,
+    auth: Auth,
+) -> Result<ServerConfig, Reported> {
+    Ok(ServerConfig {
+        spec_paths,
+        auth,
+        max_body_bytes: parse_size(&args.max_body)?,
+        compact_every: parse_duration("--compact-every", &args.compact_every)?,
+        ..ServerConfig::default()
+    })
+}
+
+/// The store's settings from the options: full-resolution retention covers the
+/// catalog's longest window plus a month.
+pub fn store_config(args: &StoreArgs, catalog: &Catalog) -> Result<StoreConfig, Reported> {
+    let defaults = StoreConfig::default();
+    let needed = StoreConfig::fine_retention_for(catalog);
+    let fine_retention = match &args.retention {
+        Some(text) => {
+            let asked = parse_duration("--retention", text)?;
+            if asked < needed {
+                output::message(&format!(
+                    "warning: --retention {asked} is shorter than the longest window plus a month ({needed}): older parts of windows are read from hourly roll-ups"
+                ));
+            }
+            asked
+        }
+        None => defaults.fine_retention.max(needed),
+    };
+    Ok(StoreConfig {
+        resolution: parse_duration("--resolution", &args.resolution)?,
+        fine_retention,
+        coarse_retention: parse_duration("--rollup-retention", &args.rollup_retention)?,
+        lateness: parse_duration("--lateness", &args.lateness)?,
+        ..defaults
+    })
+}
+
+/// Opens the store in `directory`, compacting what aged while it was closed.
+pub fn open_store(
+    directory: &Path,
+    args: &StoreArgs,
+    catalog: &Catalog,
+) -> Result<Store, Reported> {
+    let config = store_config(args, catalog)?;
+    let store = Store::open(directory, config).map_err(|problem| fail(&problem.to_string()))?;
+    store
+        .compact(catalog, jiff::Timestamp::now().as_millisecond())
+        .map_err(|problem| fail(&problem.to_string()))?;
+    Ok(store)
+}
+
+/// Runs the server on `listen` until SIGINT or SIGTERM; `ready` gets the bound address.
+pub fn serve(
+    state: Arc<AppState>,
+    listen: &str,
+    ready: impl FnOnce(std::net::SocketAddr),
+) -> anyhow::Result<Status> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(listen).await {
+            Ok(listener) => listener,
+            Err(problem) => {
+                output::error(&format!(
+                    "cannot listen on {listen}: {problem} (use --listen, e.g. 127.0.0.1:0 for any free port)"
+                ));
+                return Ok(Status::Error);
+            }
+        };
+        ready(listener.local_addr()?);
+        nines_server::run(listener, state, shutdown_signal()).await?;
+        Ok(Status::Success)
+    })
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = match signal(SignalKind::terminate()) {
+            Ok(stream) => stream,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
