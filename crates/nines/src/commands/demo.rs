@@ -95,6 +95,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
     let directory_shown: PathBuf = directory.clone();
     serve(state, &args.server.listen, move |address| {
         let base = format!("http://{address}");
+        tracing::info!("listening on {base}");
         output::data(&banner(&base, token.as_deref(), &directory_shown, &table));
         if rate > 0 {
             if let Some(token) = token {
