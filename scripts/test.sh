@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # Debian packages the integration tests start for real (none is imitated).
 packages=()
 need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
-# (Later issues add prometheus, alertmanager, victoria-metrics and chromium here.)
+need prometheus prometheus     # remote write into nines (crates/nines/tests/prometheus.rs)
+# (Later issues add alertmanager, victoria-metrics and chromium here.)
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing: ${packages[*]}" >&2
