@@ -46,6 +46,20 @@ impl MemorySource {
         );
         self.data.push(created);
     }
+    /// The series named `series`, created empty when missing: for bulk loads that add
+    /// many intervals to one series (one lookup instead of one per interval).
+    pub fn series_mut(&mut self, series: &str) -> &mut IntervalSeries {
+        let slot = match self.index.get(series) {
+            Some(&slot) => slot,
+            None => {
+                let slot = u32::try_from(self.data.len()).unwrap_or(u32::MAX);
+                self.index.insert(series.into(), slot);
+                self.data.push(IntervalSeries::new(self.resolution));
+                slot
+            }
+        };
+        &mut self.data[slot as usize]
+    }
     /// Brings every series' totals up to date.
     pub fn refresh(&mut self) {
         for series in &mut self.data {
@@ -99,6 +113,12 @@ impl MemorySource {
             .filter_map(IntervalSeries::last_end)
             .max()?;
         Some(TimeRange::new(starts, ends))
+    }
+    /// Releases spare capacity in every series (after a bulk load).
+    pub fn shrink_to_fit(&mut self) {
+        for series in &mut self.data {
+            series.shrink_to_fit();
+        }
     }
     /// Number of series held.
     pub fn len(&self) -> usize {

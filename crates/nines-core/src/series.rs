@@ -527,6 +527,18 @@ impl IntervalSeries {
         self.len
     }
 
+    /// Releases spare capacity (after a bulk load: growth by doubling leaves up to half
+    /// of the cells unused).
+    pub fn shrink_to_fit(&mut self) {
+        self.blocks.shrink_to_fit();
+        for index in &mut self.slices {
+            index.ratio.shrink_to_fit();
+            index.good.shrink_to_fit();
+            index.with_data.shrink_to_fit();
+            index.blocks.shrink_to_fit();
+        }
+    }
+
     /// Approximate heap bytes held: what a series costs in memory.
     pub fn heap_bytes(&self) -> usize {
         self.blocks.capacity() * size_of::<Block>()

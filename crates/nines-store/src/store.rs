@@ -19,6 +19,9 @@ use nines_core::source::{Millis, millis};
 use crate::chunk::{CHUNK, Chunk};
 use crate::tiered::TieredSource;
 
+/// redb's page cache.
+const CACHE_BYTES: usize = 64 << 20;
+
 /// Series name → id.
 const SERIES: TableDefinition<&str, u32> = TableDefinition::new("series");
 /// (series id, chunk number) → chunk, at full resolution.
@@ -227,7 +230,9 @@ impl Store {
             source,
         })?;
         let path = directory.join("nines.redb");
-        let db = match Database::create(&path) {
+        // nines keeps its own in-memory copy of every interval, so redb's page cache only
+        // serves writes: a small one keeps resident memory close to the data.
+        let db = match Database::builder().set_cache_size(CACHE_BYTES).create(&path) {
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::InUse(path)),
             other => other?,
         };
@@ -299,7 +304,6 @@ impl Store {
         let mut view = TieredSource::new(self.config.resolution, self.config.coarse_resolution);
         let fine_step = millis(self.config.resolution);
         let coarse_step = millis(self.config.coarse_resolution);
-        let mut earliest_fine = Millis::MAX;
         for (table, step, target) in [(FINE, fine_step, 0), (COARSE, coarse_step, 1)] {
             let table = transaction.open_table(table)?;
             for entry in table.iter()? {
@@ -307,14 +311,13 @@ impl Store {
                 let (id, chunk_number) = key.value();
                 let Some(name) = names.get(&id) else { continue };
                 let chunk = Chunk::decode(bytes.value())?;
+                let series = if target == 0 {
+                    view.fine.series_mut(name)
+                } else {
+                    view.coarse.series_mut(name)
+                };
                 for (offset, good, valid) in chunk.cells() {
-                    let at = (chunk_number * CHUNK as i64 + offset as i64) * step;
-                    if target == 0 {
-                        earliest_fine = earliest_fine.min(at);
-                        view.fine.add(name, at, good, valid);
-                    } else {
-                        view.coarse.add(name, at, good, valid);
-                    }
+                    series.add((chunk_number * CHUNK as i64 + offset as i64) * step, good, valid);
                 }
             }
         }
@@ -324,9 +327,10 @@ impl Store {
         view.boundary = meta
             .get("boundary_ms")?
             .map_or(Millis::MIN, |value| value.value());
-        let _ = earliest_fine;
         view.fine.refresh();
         view.coarse.refresh();
+        view.fine.shrink_to_fit();
+        view.coarse.shrink_to_fit();
         let counters = transaction.open_table(COUNTERS)?;
         let mut counter_state = FxHashMap::default();
         for entry in counters.iter()? {

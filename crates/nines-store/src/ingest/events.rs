@@ -161,7 +161,14 @@ pub fn event_time(event: &serde_json::Value, received: Millis) -> Result<Millis,
         None => Ok(received),
         Some(serde_json::Value::String(text)) => nines_counts::parse_timestamp(text),
         Some(serde_json::Value::Number(number)) => {
-            nines_counts::parse_timestamp(&number.to_string())
+            // The same rule as text: 13 digits or more are milliseconds, else seconds.
+            match number.as_f64() {
+                Some(value) if value.is_finite() && value.abs() < 1e16 => {
+                    let millis = if value.abs() >= 1e12 { value } else { value * 1000.0 };
+                    Ok(millis.round() as Millis)
+                }
+                _ => Err(format!("`timestamp` {number} is out of range")),
+            }
         }
         Some(other) => Err(format!(
             "`timestamp` must be a string or a number, found {other}"
