@@ -118,11 +118,11 @@ impl Duration {
     }
     /// True when the duration is a whole number of minutes (what rolling windows need).
     pub const fn is_whole_minutes(self) -> bool {
-        self.millis % MS_PER_MINUTE == 0
+        self.millis.is_multiple_of(MS_PER_MINUTE)
     }
     /// True when `self` divides `other` exactly (a slice length and its window, say).
     pub const fn divides(self, other: Duration) -> bool {
-        self.millis != 0 && other.millis % self.millis == 0
+        self.millis != 0 && other.millis.is_multiple_of(self.millis)
     }
     /// `self / other` as a float; 0 when `other` is zero, so callers never see NaN.
     pub fn ratio_to(self, other: Duration) -> f64 {
@@ -257,7 +257,7 @@ impl fmt::Display for Duration {
         // range selector.
         let (name, scale) = UNITS[2..]
             .iter()
-            .find(|(_, scale)| self.millis % scale == 0)
+            .find(|(_, scale)| self.millis.is_multiple_of(*scale))
             .copied()
             .unwrap_or(("ms", 1));
         write!(formatter, "{}{}", self.millis / scale, name)

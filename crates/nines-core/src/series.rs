@@ -338,10 +338,10 @@ impl IntervalSeries {
                 index.blocks.truncate(kept / BLOCK + 1);
                 for bits in [&mut index.with_data, &mut index.good] {
                     bits.truncate(kept.div_ceil(64));
-                    if let Some(word) = bits.last_mut() {
-                        if kept % 64 != 0 {
-                            *word &= (1u64 << (kept % 64)) - 1;
-                        }
+                    if let Some(word) = bits.last_mut()
+                        && !kept.is_multiple_of(64)
+                    {
+                        *word &= (1u64 << (kept % 64)) - 1;
                     }
                 }
                 (index, kept)

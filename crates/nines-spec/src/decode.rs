@@ -310,14 +310,12 @@ pub fn share(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Ratio> {
 
 /// A number (an unquoted scalar).
 pub fn number(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<f64> {
-    if let Value::Scalar { text, plain: true } = &node.value {
-        if let Ok(value) = text.trim().parse::<f64>() {
-            if value.is_finite()
-                && !text.contains(|c: char| c.is_alphabetic() && c != 'e' && c != 'E')
-            {
-                return Some(value);
-            }
-        }
+    if let Value::Scalar { text, plain: true } = &node.value
+        && let Ok(value) = text.trim().parse::<f64>()
+        && value.is_finite()
+        && !text.contains(|c: char| c.is_alphabetic() && c != 'e' && c != 'E')
+    {
+        return Some(value);
     }
     cx.report(
         Rule::WrongType,

@@ -118,6 +118,17 @@ fn write_sequence(out: &mut String, items: &[Value], level: usize) {
     }
 }
 
+/// A string as a YAML scalar at indentation `level`: plain when it reads back the same,
+/// else quoted (or a literal block for multi-line text).
+pub fn scalar(text: &str, level: usize) -> String {
+    string_text(text, level)
+}
+
+/// A mapping key, quoted only when needed.
+pub fn key(text: &str) -> String {
+    key_text(text)
+}
+
 fn key_text(key: &str) -> String {
     if is_plain_safe(key) {
         key.to_string()

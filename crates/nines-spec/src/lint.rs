@@ -120,9 +120,10 @@ fn lint_sla_margin(catalog: &Catalog, slo: &Slo, out: &mut Vec<Diagnostic>) {
                 .hint(format!("set the SLO above {} so the margin absorbs surprises (under-promise, over-deliver)", sla.target)),
             );
         }
-        if let Some(aspirational) = objective.aspirational {
-            if !stricter(aspirational) {
-                out.push(
+        if let Some(aspirational) = objective.aspirational
+            && !stricter(aspirational)
+        {
+            out.push(
                     Diagnostic::new(
                         Rule::SloNotStricterThanSla,
                         objective.origin.field("aspirational"),
@@ -130,7 +131,6 @@ fn lint_sla_margin(catalog: &Catalog, slo: &Slo, out: &mut Vec<Diagnostic>) {
                     )
                     .hint(format!("an aspirational target aims above the contract: set it above {}", sla.target)),
                 );
-            }
         }
     }
 }
@@ -150,10 +150,14 @@ fn lint_sli(slo: &Slo, out: &mut Vec<Diagnostic>) {
     }
     match &sli.kind {
         SliKind::Ratio { .. } => {
-            if let Some(prometheus) = &sli.prometheus {
-                if prometheus.valid.is_none() {
-                    problem("the prometheus source of a ratio SLI needs `valid` (all events that count)".into(), "add `valid:` with the total counter selector");
-                }
+            if let Some(prometheus) = &sli.prometheus
+                && prometheus.valid.is_none()
+            {
+                problem(
+                    "the prometheus source of a ratio SLI needs `valid` (all events that count)"
+                        .into(),
+                    "add `valid:` with the total counter selector",
+                );
             }
         }
         SliKind::Latency { threshold } => {
@@ -163,17 +167,16 @@ fn lint_sli(slo: &Slo, out: &mut Vec<Diagnostic>) {
                     "set e.g. `latency: 300ms`",
                 );
             }
-            if let Some(events) = &sli.events {
-                if events.field.is_none() {
-                    problem("a latency SLI over events needs `field`, the attribute holding the latency in seconds".into(), "add `field: duration_seconds` under `events`");
-                }
+            if let Some(events) = &sli.events
+                && events.field.is_none()
+            {
+                problem("a latency SLI over events needs `field`, the attribute holding the latency in seconds".into(), "add `field: duration_seconds` under `events`");
             }
-            if let Some(prometheus) = &sli.prometheus {
-                if prometheus.histogram.is_none()
-                    && (prometheus.good.is_none() || prometheus.valid.is_none())
-                {
-                    problem("a latency SLI from Prometheus needs `histogram` (or `good` and `valid` counters)".into(), "add `histogram: http_request_duration_seconds{job=\"api\"}`");
-                }
+            if let Some(prometheus) = &sli.prometheus
+                && prometheus.histogram.is_none()
+                && (prometheus.good.is_none() || prometheus.valid.is_none())
+            {
+                problem("a latency SLI from Prometheus needs `histogram` (or `good` and `valid` counters)".into(), "add `histogram: http_request_duration_seconds{job=\"api\"}`");
             }
         }
         SliKind::Threshold { .. } => {
@@ -283,7 +286,7 @@ fn lint_time_slices(slo: &Slo, out: &mut Vec<Diagnostic>) {
 
 fn check_slice(slo: &Slo, slice: Duration, out: &mut Vec<Diagnostic>) {
     let location = slo.origin.field("slice");
-    if slice.as_millis() % 1000 != 0 || slice.is_zero() {
+    if !slice.as_millis().is_multiple_of(1000) || slice.is_zero() {
         out.push(
             Diagnostic::new(
                 Rule::InconsistentTimeSlices,
@@ -361,17 +364,17 @@ fn lint_alerting(slo: &Slo, out: &mut Vec<Diagnostic>) {
                 .hint("alert windows look back within the SLO window"),
             );
         }
-        if let BurnThreshold::Factor(factor) = row.threshold {
-            if factor <= 0.0 {
-                out.push(
-                    Diagnostic::new(
-                        Rule::InvalidValue,
-                        row.origin.field("factor"),
-                        "a burn-rate factor must be above 0",
-                    )
-                    .hint("use e.g. `factor: 14.4`"),
-                );
-            }
+        if let BurnThreshold::Factor(factor) = row.threshold
+            && factor <= 0.0
+        {
+            out.push(
+                Diagnostic::new(
+                    Rule::InvalidValue,
+                    row.origin.field("factor"),
+                    "a burn-rate factor must be above 0",
+                )
+                .hint("use e.g. `factor: 14.4`"),
+            );
         }
         // The fastest possible burn is a full outage: error ratio 1.
         for objective in &slo.objectives {

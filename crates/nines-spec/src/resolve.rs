@@ -180,10 +180,10 @@ fn inherit_service_defaults(catalog: &mut Catalog) {
 }
 
 fn inherit_location(origin: &mut Origin, from: &Origin, field: &'static str) {
-    if origin.field_if_written(field).is_none() {
-        if let Some(location) = from.field_if_written(field) {
-            origin.set_field(field, location);
-        }
+    if origin.field_if_written(field).is_none()
+        && let Some(location) = from.field_if_written(field)
+    {
+        origin.set_field(field, location);
     }
 }
 
@@ -270,48 +270,49 @@ fn check_references(catalog: &Catalog, diagnostics: &mut Vec<Diagnostic>) {
         .map(|target| target.name.clone())
         .collect();
     for service in &catalog.services {
-        if let Some(policy) = &service.policy {
-            if !policies.contains(policy) {
-                unresolved(
-                    diagnostics,
-                    service.origin.field("policy"),
-                    "error budget policy",
-                    policy,
-                    &policies,
-                );
-            }
+        if let Some(policy) = &service.policy
+            && !policies.contains(policy)
+        {
+            unresolved(
+                diagnostics,
+                service.origin.field("policy"),
+                "error budget policy",
+                policy,
+                &policies,
+            );
         }
     }
     for slo in &catalog.slos {
-        if let Some(sla) = &slo.sla {
-            if catalog.sla(&slo.service, sla).is_none() {
-                let available: Vec<String> = catalog
-                    .slas
-                    .iter()
-                    .filter(|candidate| candidate.service == slo.service)
-                    .map(|candidate| candidate.name.clone())
-                    .collect();
-                unresolved(
-                    diagnostics,
-                    slo.origin.field("sla"),
-                    &format!("SLA in service `{}`", slo.service),
-                    sla,
-                    &available,
-                );
-            }
+        if let Some(sla) = &slo.sla
+            && catalog.sla(&slo.service, sla).is_none()
+        {
+            let available: Vec<String> = catalog
+                .slas
+                .iter()
+                .filter(|candidate| candidate.service == slo.service)
+                .map(|candidate| candidate.name.clone())
+                .collect();
+            unresolved(
+                diagnostics,
+                slo.origin.field("sla"),
+                &format!("SLA in service `{}`", slo.service),
+                sla,
+                &available,
+            );
         }
         // A policy inherited from the service is reported once, at the service.
         let own_policy = slo.origin.field_if_written("policy").is_some();
-        if let Some(policy) = &slo.policy {
-            if own_policy && !policies.contains(policy) {
-                unresolved(
-                    diagnostics,
-                    slo.origin.field("policy"),
-                    "error budget policy",
-                    policy,
-                    &policies,
-                );
-            }
+        if let Some(policy) = &slo.policy
+            && own_policy
+            && !policies.contains(policy)
+        {
+            unresolved(
+                diagnostics,
+                slo.origin.field("policy"),
+                "error budget policy",
+                policy,
+                &policies,
+            );
         }
         for target in &slo.alerting.notify {
             if !targets.contains(target) {

@@ -209,10 +209,10 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
                 None
             }
             Event::DocumentEnd => {
-                if let Some(root) = finished.take() {
-                    if !root.is_null() {
-                        documents.push(root);
-                    }
+                if let Some(root) = finished.take()
+                    && !root.is_null()
+                {
+                    documents.push(root);
                 }
                 None
             }
@@ -332,19 +332,18 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
                         });
                     }
                     let name = node.as_scalar().unwrap_or_default();
-                    if name != "<<" {
-                        if let Some((earlier, _)) = entries
+                    if name != "<<"
+                        && let Some((earlier, _)) = entries
                             .iter()
                             .find(|(existing, _)| existing.as_scalar() == Some(name))
-                        {
-                            return Err(SyntaxError {
-                                position: node.position,
-                                message: format!(
-                                    "duplicate key `{name}` (first at line {})",
-                                    earlier.position.line
-                                ),
-                            });
-                        }
+                    {
+                        return Err(SyntaxError {
+                            position: node.position,
+                            message: format!(
+                                "duplicate key `{name}` (first at line {})",
+                                earlier.position.line
+                            ),
+                        });
                     }
                     *key = Some(node);
                 }
@@ -352,10 +351,10 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
             },
         }
     }
-    if let Some(root) = finished.take() {
-        if !root.is_null() {
-            documents.push(root);
-        }
+    if let Some(root) = finished.take()
+        && !root.is_null()
+    {
+        documents.push(root);
     }
     Ok(documents)
 }

@@ -42,9 +42,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
-    let root = keep
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("nines-footprint-{}", std::process::id())));
+    let root = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("nines-footprint-{}", std::process::id()))
+    });
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(root.join("specs"))?;
     let text = spec(slis);
@@ -57,7 +57,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let series: Vec<String> = catalog
         .slos
         .iter()
-        .flat_map(|slo| slo.objectives.iter().map(move |objective| slo.series_key(objective)))
+        .flat_map(|slo| {
+            slo.objectives
+                .iter()
+                .map(move |objective| slo.series_key(objective))
+        })
         .collect();
     assert_eq!(series.len(), slis);
     let now = jiff::Timestamp::now().as_millisecond().div_euclid(MINUTE) * MINUTE;

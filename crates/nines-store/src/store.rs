@@ -232,7 +232,10 @@ impl Store {
         let path = directory.join("nines.redb");
         // nines keeps its own in-memory copy of every interval, so redb's page cache only
         // serves writes: a small one keeps resident memory close to the data.
-        let db = match Database::builder().set_cache_size(CACHE_BYTES).create(&path) {
+        let db = match Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+        {
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::InUse(path)),
             other => other?,
         };
@@ -317,7 +320,11 @@ impl Store {
                     view.coarse.series_mut(name)
                 };
                 for (offset, good, valid) in chunk.cells() {
-                    series.add((chunk_number * CHUNK as i64 + offset as i64) * step, good, valid);
+                    series.add(
+                        (chunk_number * CHUNK as i64 + offset as i64) * step,
+                        good,
+                        valid,
+                    );
                 }
             }
         }

@@ -161,6 +161,81 @@ Exit status:
   0  stopped by SIGINT or SIGTERM
   2  the address is taken or the store cannot be used")]
     Demo(DemoArgs),
+    /// Generate configuration for other tools from the specs (Prometheus rules).
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+/// What `nines generate` writes.
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Prometheus recording and alerting rules: burn windows, the SLO window, alerts.
+    #[command(after_help = "\
+Examples:
+  nines generate prometheus examples/shop > shop.rules.yaml
+  nines generate prometheus --format operator --label release=prometheus slos/ --out-dir k8s/
+  nines generate prometheus --format mimir slos/ --out-dir rules/    # mimirtool rules load
+  nines generate prometheus --naming sloth slos/                     # keep Sloth dashboards
+
+Per objective: the event-weighted error ratio over every burn window (recorded only with
+traffic: no NaN, no page for an idle service), 5-minute counts and the SLO-window ratio
+chained from them (no 30-day scan of raw samples), objective, budget and budget remaining,
+and one alert per burn-rate row (page and ticket) labelled with its window pair.
+Objectives that cannot get rules (threshold SLIs, expressions) are listed on stderr.
+
+Exit status:
+  0  generated
+  1  the specs have errors (see `nines validate`); nothing is written
+  2  usage error, or a path could not be read or written")]
+    Prometheus(GeneratePrometheusArgs),
+}
+
+/// Rule file layouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// A Prometheus rule file.
+    Rules,
+    /// A prometheus-operator PrometheusRule.
+    Operator,
+    /// A Mimir/Cortex/Thanos ruler namespace file.
+    Mimir,
+    /// vmalert groups.
+    Vmalert,
+}
+
+/// Metric naming schemes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesNaming {
+    /// nines:sli_error:ratio_rate5m, nines_service/nines_slo/nines_objective labels.
+    Nines,
+    /// Sloth's slo:sli_error:ratio_rate5m, sloth_id/sloth_service/sloth_slo labels.
+    Sloth,
+}
+
+/// Options of `nines generate prometheus`.
+#[derive(Debug, clap::Args)]
+pub struct GeneratePrometheusArgs {
+    /// Spec files or directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// File layout.
+    #[arg(long, value_enum, default_value = "rules")]
+    pub format: RulesFormat,
+    /// Metric and label names.
+    #[arg(long, value_enum, default_value = "nines")]
+    pub naming: RulesNaming,
+    /// Write one file per service into this directory instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// A label added to every rule (and to the PrometheusRule's metadata): NAME=VALUE.
+    #[arg(long = "label", value_name = "NAME=VALUE")]
+    pub labels: Vec<String>,
+    /// Interval of the SLO-window group and length of its recorded counts.
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub slo_window_interval: String,
+    /// Output format of the summary on stderr.
+    #[arg(long, short, value_enum, default_value = "text")]
+    pub output: OutputFormat,
 }
 
 /// Where specs and counts come from, shared by the commands that measure.

@@ -233,7 +233,7 @@ pub fn live_events(now: Millis, count: u32, tick: u64, incidents: &Incidents) ->
         out.push('\n');
     }
     // The freshness probe reports once a minute: the nightly run lands at 02:00 UTC.
-    if tick % 60 == 0 {
+    if tick.is_multiple_of(60) {
         let last_run = (now - 2 * HOUR).div_euclid(DAY) * DAY + 2 * HOUR;
         let age = (now - last_run) / 1000;
         out.push_str(&format!(

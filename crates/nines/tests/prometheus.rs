@@ -177,10 +177,10 @@ fn start_prometheus(directory: &TempDir, target: u16, nines: &str) -> Prometheus
     let http = client();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Ok(response) = http.get(format!("{}/-/ready", prometheus.base)).send() {
-            if response.status().is_success() {
-                break;
-            }
+        if let Ok(response) = http.get(format!("{}/-/ready", prometheus.base)).send()
+            && response.status().is_success()
+        {
+            break;
         }
         assert!(
             Instant::now() < deadline,

@@ -45,18 +45,17 @@ fn render(report: &Report, format: &str) -> Result<Response, ApiError> {
 /// The report of every SLO (of one service with `service=`) at `at` (now by default).
 fn build_report(state: &AppState, at: Millis, service: Option<&str>) -> Result<Report, ApiError> {
     let specs = state.specs();
-    if let Some(service) = service {
-        if !specs
+    if let Some(service) = service
+        && !specs
             .catalog
             .service_names()
             .iter()
             .any(|name| name == service)
-        {
-            return Err(ApiError::not_found(format!(
-                "no service `{service}`; services: {}",
-                specs.catalog.service_names().join(", ")
-            )));
-        }
+    {
+        return Err(ApiError::not_found(format!(
+            "no service `{service}`; services: {}",
+            specs.catalog.service_names().join(", ")
+        )));
     }
     let engine = Engine::new(&specs.catalog, Options::default());
     let view = state.store.view();

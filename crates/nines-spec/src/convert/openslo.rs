@@ -86,11 +86,11 @@ fn shorthand(duration: Duration) -> Option<String> {
     }
     let minutes = duration.as_millis() / 60_000;
     Some(
-        if minutes % (60 * 24 * 7) == 0 && minutes % (60 * 24) != 0 {
+        if minutes.is_multiple_of(60 * 24 * 7) && !minutes.is_multiple_of(60 * 24) {
             format!("{}w", minutes / (60 * 24 * 7))
-        } else if minutes % (60 * 24) == 0 {
+        } else if minutes.is_multiple_of(60 * 24) {
             format!("{}d", minutes / (60 * 24))
-        } else if minutes % 60 == 0 {
+        } else if minutes.is_multiple_of(60) {
             format!("{}h", minutes / 60)
         } else {
             format!("{minutes}m")

@@ -83,10 +83,10 @@ impl EventRules {
     pub fn new(catalog: &Catalog) -> Self {
         let mut rules: Vec<Rule> = Vec::new();
         let mut push = |rule: Option<Rule>| {
-            if let Some(rule) = rule {
-                if !rules.iter().any(|existing| existing.series == rule.series) {
-                    rules.push(rule);
-                }
+            if let Some(rule) = rule
+                && !rules.iter().any(|existing| existing.series == rule.series)
+            {
+                rules.push(rule);
             }
         };
         for slo in &catalog.slos {
@@ -164,7 +164,11 @@ pub fn event_time(event: &serde_json::Value, received: Millis) -> Result<Millis,
             // The same rule as text: 13 digits or more are milliseconds, else seconds.
             match number.as_f64() {
                 Some(value) if value.is_finite() && value.abs() < 1e16 => {
-                    let millis = if value.abs() >= 1e12 { value } else { value * 1000.0 };
+                    let millis = if value.abs() >= 1e12 {
+                        value
+                    } else {
+                        value * 1000.0
+                    };
                     Ok(millis.round() as Millis)
                 }
                 _ => Err(format!("`timestamp` {number} is out of range")),

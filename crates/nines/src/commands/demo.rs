@@ -97,10 +97,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
         let base = format!("http://{address}");
         tracing::info!("listening on {base}");
         output::data(&banner(&base, token.as_deref(), &directory_shown, &table));
-        if rate > 0 {
-            if let Some(token) = token {
-                tokio::spawn(send_live_events(base, token, rate, incidents));
-            }
+        if rate > 0
+            && let Some(token) = token
+        {
+            tokio::spawn(send_live_events(base, token, rate, incidents));
         }
     })
 }

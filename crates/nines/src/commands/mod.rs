@@ -4,6 +4,7 @@ mod convert;
 mod data;
 mod demo;
 mod gate;
+mod generate;
 mod import;
 mod remote;
 mod report;
@@ -24,6 +25,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Serve(args) => serve::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Generate(crate::cli::GenerateCommand::Prometheus(args)) => {
+            generate::prometheus(&args)
+        }
     }
 }
 

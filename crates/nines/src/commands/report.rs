@@ -39,14 +39,14 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
             });
         }
     };
-    if let Some(service) = &args.service {
-        if !data.catalog.service_names().contains(service) {
-            output::error(&format!(
-                "no service `{service}` in the specs; services: {}",
-                data.catalog.service_names().join(", ")
-            ));
-            return Ok(Status::Error);
-        }
+    if let Some(service) = &args.service
+        && !data.catalog.service_names().contains(service)
+    {
+        output::error(&format!(
+            "no service `{service}` in the specs; services: {}",
+            data.catalog.service_names().join(", ")
+        ));
+        return Ok(Status::Error);
     }
     let engine = Engine::new(&data.catalog, Options::default());
     let report = data.with_source(|source| {

@@ -842,10 +842,10 @@ pub(crate) fn threshold(cx: &mut Cx<'_>, node: &Node) -> Option<(Op, f64)> {
         return None;
     };
     let rest = rest.trim();
-    if let Ok(value) = rest.parse::<f64>() {
-        if value.is_finite() {
-            return Some((op, value));
-        }
+    if let Ok(value) = rest.parse::<f64>()
+        && value.is_finite()
+    {
+        return Some((op, value));
     }
     match rest.parse::<Duration>() {
         Ok(duration) => Some((op, duration.as_secs_f64())),
@@ -862,10 +862,10 @@ pub(crate) fn threshold(cx: &mut Cx<'_>, node: &Node) -> Option<(Op, f64)> {
 }
 
 fn threshold_value(cx: &mut Cx<'_>, node: &Node) -> Option<f64> {
-    if let Some(text) = node.as_scalar() {
-        if let Ok(duration) = text.parse::<Duration>() {
-            return Some(duration.as_secs_f64());
-        }
+    if let Some(text) = node.as_scalar()
+        && let Ok(duration) = text.parse::<Duration>()
+    {
+        return Some(duration.as_secs_f64());
     }
     number(cx, node, "threshold value")
 }
@@ -1718,15 +1718,16 @@ fn action(cx: &mut Cx<'_>, node: &Node) -> Option<Action> {
         .hint("write one action per list item");
         return None;
     }
-    if fields.has("except") && present[0] != "freeze" {
-        if let Some(key) = fields.key("except") {
-            cx.report(
-                Rule::InvalidPolicy,
-                key,
-                "`except` only applies to `freeze`",
-            )
-            .hint("move it under the freeze action");
-        }
+    if fields.has("except")
+        && present[0] != "freeze"
+        && let Some(key) = fields.key("except")
+    {
+        cx.report(
+            Rule::InvalidPolicy,
+            key,
+            "`except` only applies to `freeze`",
+        )
+        .hint("move it under the freeze action");
     }
     let value = fields.get(present[0])?;
     Some(match present[0] {

@@ -250,15 +250,15 @@ fn metadata(cx: &mut Cx<'_>, node: &Node) -> Option<Metadata> {
     let display_name = fields
         .get("displayName")
         .and_then(|node| string(cx, node, "displayName"));
-    if let (Some(text), Some(node)) = (&display_name, fields.get("displayName")) {
-        if text.chars().count() > 63 {
-            cx.report(
-                Rule::InvalidValue,
-                node,
-                "displayName is longer than 63 characters",
-            )
-            .hint("shorten it; put details in `description`");
-        }
+    if let (Some(text), Some(node)) = (&display_name, fields.get("displayName"))
+        && text.chars().count() > 63
+    {
+        cx.report(
+            Rule::InvalidValue,
+            node,
+            "displayName is longer than 63 characters",
+        )
+        .hint("shorten it; put details in `description`");
     }
     let labels = fields
         .get("labels")
@@ -1281,10 +1281,10 @@ fn decode_slo(
                     }
                 };
                 let Some(mut sli) = sli else { continue };
-                if let (Some((op, value)), SliRef::Inline(inline)) = (op_value, &mut sli) {
-                    if matches!(inline.kind, SliKind::Threshold { .. }) {
-                        inline.kind = SliKind::Threshold { op, value };
-                    }
+                if let (Some((op, value)), SliRef::Inline(inline)) = (op_value, &mut sli)
+                    && matches!(inline.kind, SliKind::Threshold { .. })
+                {
+                    inline.kind = SliKind::Threshold { op, value };
                 }
                 MemberSource::Indicator {
                     sli,
@@ -1349,26 +1349,24 @@ fn decode_slo(
     } else {
         let (mut sli, _) = indicator_sli?;
         let bound = if bound_known { None } else { threshold_bound };
-        if let (Some((op, value)), Some(resolved)) = (bound, sli_mut(&mut sli)) {
-            if matches!(resolved.kind, SliKind::Threshold { .. }) {
-                resolved.kind = SliKind::Threshold { op, value };
-            }
+        if let (Some((op, value)), Some(resolved)) = (bound, sli_mut(&mut sli))
+            && matches!(resolved.kind, SliKind::Threshold { .. })
+        {
+            resolved.kind = SliKind::Threshold { op, value };
         }
         Indicator::Sli(sli)
     };
-    if composite {
-        if let Some(node) = extensions.and_then(|extensions| extensions.get("target")) {
-            let mut objective = Objective::new(DEFAULT_OBJECTIVE, d::target(cx, node, "target")?);
-            objective.origin = cx.origin(node);
-            mark(cx, &mut objective.origin, "target", Some(node));
-            objectives.push(objective);
-        }
+    if composite && let Some(node) = extensions.and_then(|extensions| extensions.get("target")) {
+        let mut objective = Objective::new(DEFAULT_OBJECTIVE, d::target(cx, node, "target")?);
+        objective.origin = cx.origin(node);
+        mark(cx, &mut objective.origin, "target", Some(node));
+        objectives.push(objective);
     }
     let mut alerting = Alerting::default();
-    if let Some(extensions) = extensions {
-        if let Some(node) = extensions.get("alerting") {
-            alerting = native::alerting(cx, node)?;
-        }
+    if let Some(extensions) = extensions
+        && let Some(node) = extensions.get("alerting")
+    {
+        alerting = native::alerting(cx, node)?;
     }
     if let Some(policies) = fields.get("alertPolicies") {
         let mut rows = Vec::new();
@@ -1387,10 +1385,10 @@ fn decode_slo(
         }
     }
     // Rows written out from nines' defaults go on following the SLO window.
-    if let Some(node) = extensions.and_then(|extensions| extensions.get("defaultWindows")) {
-        if boolean(cx, node, "defaultWindows") == Some(true) {
-            alerting.windows.clear();
-        }
+    if let Some(node) = extensions.and_then(|extensions| extensions.get("defaultWindows"))
+        && boolean(cx, node, "defaultWindows") == Some(true)
+    {
+        alerting.windows.clear();
     }
     let mut slo = Slo {
         origin,
@@ -1821,16 +1819,16 @@ fn decode_condition_object(cx: &mut Cx<'_>, node: &Node) -> Option<BurnRateWindo
     let kind = condition
         .require(cx, "kind", "the condition")
         .and_then(|node| string(cx, node, "kind"));
-    if let Some(kind) = &kind {
-        if kind != "burnrate" {
-            cx.report(
-                Rule::InvalidValue,
-                condition.get("kind")?,
-                format!("condition kind `{kind}` must be one of: burnrate"),
-            )
-            .hint("write `kind: burnrate`");
-            return None;
-        }
+    if let Some(kind) = &kind
+        && kind != "burnrate"
+    {
+        cx.report(
+            Rule::InvalidValue,
+            condition.get("kind")?,
+            format!("condition kind `{kind}` must be one of: burnrate"),
+        )
+        .hint("write `kind: burnrate`");
+        return None;
     }
     let op_node = condition.require(cx, "op", "the condition")?;
     let op = string(cx, op_node, "op")?;
