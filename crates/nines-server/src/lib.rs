@@ -28,7 +28,7 @@ use tokio::net::TcpListener;
 
 pub use auth::{Auth, Token};
 pub use error::ApiError;
-pub use state::{AppState, ServerConfig, SpecError, Specs};
+pub use state::{AppState, Data, ServerConfig, SpecError, Specs};
 
 /// The application: every route, the body limit and request logging.
 pub fn app(state: Arc<AppState>) -> Router {

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use nines_core::Duration;
 use nines_core::model::Catalog;
-use nines_core::source::Millis;
+use nines_core::source::{DataSource, Millis, TimeRange};
 use nines_counts::SeriesNames;
 use nines_spec::{Diagnostic, Severity};
 use nines_store::ingest::Window;
@@ -18,6 +18,7 @@ use nines_store::ingest::remote_write::RemoteWriteRules;
 use nines_store::{Compacted, Store, StoreError};
 
 use crate::auth::Auth;
+use crate::error::ApiError;
 
 /// Server settings.
 #[derive(Clone, Debug)]
@@ -112,11 +113,20 @@ impl Specs {
     }
 }
 
+/// Where statuses are read from.
+#[derive(Debug)]
+pub enum Data {
+    /// The embedded store: ingestion on.
+    Store(Store),
+    /// A Prometheus-compatible backend: ingestion off, statuses queried.
+    Prometheus(nines_prometheus::Backend),
+}
+
 /// Everything a request handler reaches.
 #[derive(Debug)]
 pub struct AppState {
-    /// The store.
-    pub store: Store,
+    /// Where statuses come from.
+    pub data: Data,
     /// Settings.
     pub config: ServerConfig,
     specs: RwLock<Arc<Specs>>,
@@ -124,16 +134,35 @@ pub struct AppState {
     started_at: Millis,
 }
 
+/// History read for target suggestions from a backend.
+const BACKEND_HISTORY: i64 = 90 * 86_400_000;
+
 impl AppState {
     /// A state serving `specs` over `store`.
     pub fn new(store: Store, specs: Specs, config: ServerConfig) -> AppState {
         store.prepare(&specs.catalog);
+        AppState::with_data(Data::Store(store), specs, config)
+    }
+
+    /// A state serving `specs` from `data`.
+    pub fn with_data(data: Data, specs: Specs, config: ServerConfig) -> AppState {
+        if let Data::Store(store) = &data {
+            store.prepare(&specs.catalog);
+        }
         AppState {
-            store,
+            data,
             config,
             specs: RwLock::new(Arc::new(specs)),
             ready: AtomicBool::new(true),
             started_at: jiff::Timestamp::now().as_millisecond(),
+        }
+    }
+
+    /// The store, when statuses come from it.
+    pub fn store(&self) -> Option<&Store> {
+        match &self.data {
+            Data::Store(store) => Some(store),
+            Data::Prometheus(_) => None,
         }
     }
 
@@ -149,7 +178,9 @@ impl AppState {
     /// old ones stay.
     pub fn reload(&self) -> Result<Arc<Specs>, SpecError> {
         let specs = Arc::new(Specs::load(&self.config.spec_paths)?);
-        self.store.prepare(&specs.catalog);
+        if let Some(store) = self.store() {
+            store.prepare(&specs.catalog);
+        }
         *self
             .specs
             .write()
@@ -157,21 +188,65 @@ impl AppState {
         Ok(specs)
     }
 
-    /// Compacts the store now.
+    /// Compacts the store now (nothing to do for a backend).
     pub fn compact_now(&self) -> Result<Compacted, StoreError> {
         let specs = self.specs();
-        self.store
-            .compact(&specs.catalog, jiff::Timestamp::now().as_millisecond())
+        match self.store() {
+            Some(store) => store.compact(&specs.catalog, jiff::Timestamp::now().as_millisecond()),
+            None => Ok(Compacted::default()),
+        }
     }
 
-    /// The window of timestamps a batch received now may carry.
-    pub fn window(&self, received: Millis) -> Window {
-        let config = self.store.config();
+    /// The window of timestamps a batch received now may carry (store only).
+    pub fn window(&self, store: &Store, received: Millis) -> Window {
+        let config = store.config();
         Window {
             received,
             lateness: config.lateness,
             future_skew: config.future_skew,
             resolution: config.resolution,
+        }
+    }
+
+    /// Runs `work` on the specs in force and the data at `at`: on a worker thread over
+    /// the store, or through the backend (twice: to learn the windows, then on their
+    /// answers). Backend warnings are logged.
+    pub async fn evaluate<T: Send + 'static>(
+        self: &Arc<Self>,
+        at: Millis,
+        work: impl Fn(&Specs, &dyn DataSource) -> Result<T, ApiError> + Send + Sync + 'static,
+    ) -> Result<T, ApiError> {
+        let specs = self.specs();
+        match &self.data {
+            Data::Store(_) => {
+                let state = self.clone();
+                tokio::task::spawn_blocking(move || {
+                    let Some(store) = state.store() else {
+                        return Err(ApiError::internal("the store went away"));
+                    };
+                    let view = store.view();
+                    work(&specs, &*view)
+                })
+                .await
+                .map_err(|error| ApiError::internal(format!("a worker failed: {error}")))?
+            }
+            Data::Prometheus(backend) => {
+                let (result, fetched) = backend
+                    .evaluate(&specs.catalog, at, |source| work(&specs, source))
+                    .await;
+                for warning in &fetched.warnings {
+                    tracing::warn!("{warning}");
+                }
+                result
+            }
+        }
+    }
+
+    /// The span of history with data (a backend: the last 90 days).
+    pub fn history(&self, at: Millis) -> Option<TimeRange> {
+        match &self.data {
+            Data::Store(store) => store.view().span(),
+            Data::Prometheus(_) => Some(TimeRange::new(at - BACKEND_HISTORY, at)),
         }
     }
 

@@ -70,6 +70,8 @@ Examples:
   nines report --spec slos/ --counts counts.csv --service checkout --output markdown
   nines report --spec slos/ --data nines-data          # a store written by import/serve
   nines report --server http://127.0.0.1:9099          # ask a running server
+  nines report --spec slos/ --prometheus http://prometheus:9090
+  nines report --spec slos/ --prometheus https://mimir/prometheus --prometheus-tenant team-a
 
 Counts come from files (CSV or NDJSON rows of `timestamp, sli, good (or bad), valid`,
 docs/counts.md), a store directory, or a server. The JSON form is the stable schema of
@@ -117,6 +119,7 @@ Examples:
   NINES_WRITE_TOKEN=$(cat /run/secrets/nines) nines serve --specs slos/ --data /var/lib/nines
   nines serve --specs slos/ --write-token-file token.txt --listen 0.0.0.0:9099
   nines serve --specs slos/ --insecure-no-auth          # a laptop only: open writes
+  nines serve --specs slos/ --prometheus http://prometheus:9090 --insecure-no-auth
 
 Endpoints (docs/api.md): POST /api/v1/events, /api/v1/counts, /api/v1/write (Prometheus
 remote write); GET /api/v1/slos, /api/v1/slos/{service}/{slo}[/series], /api/v1/gate,
@@ -240,7 +243,7 @@ pub struct GeneratePrometheusArgs {
 
 /// Where specs and counts come from, shared by the commands that measure.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["counts", "data", "server"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["counts", "data", "server", "prometheus"])))]
 pub struct DataArgs {
     /// Spec files or directories (not needed with --server).
     #[arg(
@@ -260,6 +263,8 @@ pub struct DataArgs {
     /// A running `nines serve` to ask, e.g. http://127.0.0.1:9099.
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
+    #[command(flatten)]
+    pub backend: PrometheusArgs,
     /// Bearer token for a server whose reads need one.
     #[arg(
         long,
@@ -274,6 +279,48 @@ pub struct DataArgs {
     /// Grid of the counts or the store: rows are placed on intervals of this length.
     #[arg(long, default_value = "1m", value_name = "DURATION")]
     pub resolution: String,
+}
+
+/// A Prometheus-compatible backend (Prometheus, VictoriaMetrics, Thanos, Mimir, Cortex).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PrometheusArgs {
+    /// Read statuses from this backend's HTTP API, e.g. http://prometheus:9090 or
+    /// https://mimir.example.com/prometheus.
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// Tenant sent as X-Scope-OrgID (Mimir, Cortex, multi-tenant Thanos).
+    #[arg(long, value_name = "TENANT", requires = "prometheus")]
+    pub prometheus_tenant: Option<String>,
+    /// Bearer token for the backend.
+    #[arg(
+        long,
+        env = "NINES_PROMETHEUS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        requires = "prometheus"
+    )]
+    pub prometheus_token: Option<String>,
+    /// User for basic authentication (with NINES_PROMETHEUS_PASSWORD).
+    #[arg(long, value_name = "USER", requires = "prometheus")]
+    pub prometheus_user: Option<String>,
+    /// Password for basic authentication.
+    #[arg(
+        long,
+        env = "NINES_PROMETHEUS_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD",
+        requires = "prometheus_user"
+    )]
+    pub prometheus_password: Option<String>,
+    /// PEM file of CA certificates to trust for https.
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_ca: Option<PathBuf>,
+    /// PEM file with a client certificate and key (mutual TLS).
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_cert: Option<PathBuf>,
+    /// Timeout of each query.
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub prometheus_timeout: String,
 }
 
 /// Where the store lives and how it keeps data, shared by `serve`, `demo` and `import`.
@@ -341,6 +388,10 @@ pub struct ServeArgs {
     /// Store directory (created when missing).
     #[arg(long, default_value = "nines-data", value_name = "DIR")]
     pub data: PathBuf,
+    /// Serve statuses from a Prometheus-compatible backend instead of the store
+    /// (ingestion is then off).
+    #[command(flatten)]
+    pub backend: PrometheusArgs,
     #[command(flatten)]
     pub server: ServerArgs,
 }

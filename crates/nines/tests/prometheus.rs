@@ -351,4 +351,75 @@ fn counts_from_prometheus_remote_write_match_prometheus() {
         (sli_nines - sli_prometheus).abs() < 0.002,
         "SLI nines {sli_nines}, Prometheus {sli_prometheus}"
     );
+
+    // The same statuses read straight from Prometheus: `report --prometheus` equals
+    // Prometheus' own 28-day increase at the same instant.
+    let at_text = format!("{}", at as i64);
+    let report = harness::Nines::new()
+        .args([
+            "report",
+            "--output",
+            "json",
+            "--spec",
+            &specs,
+            "--prometheus",
+            &prometheus.base,
+            "--at",
+            &at_text,
+        ])
+        .run();
+    assert_eq!(report.status, 0, "{report:?}");
+    let json: Value = serde_json::from_str(&report.stdout).unwrap();
+    let row = json["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["slo"] == "availability")
+        .unwrap()
+        .clone();
+    let month = scalar(&query(
+        &prometheus,
+        "sum(increase(demo_requests_total{job=\"shop\"}[28d]))",
+        at as i64 as f64,
+    ));
+    let from_backend = row["valid"].as_f64().unwrap();
+    assert!(
+        (from_backend - month).abs() < 1e-6 * month,
+        "report --prometheus {from_backend}, increase() {month}"
+    );
+    // And a server reading Prometheus serves them, with ingestion off.
+    let reader = ServerProcess::start(
+        &[
+            "serve",
+            "--specs",
+            &specs,
+            "--data",
+            &data,
+            "--listen",
+            "127.0.0.1:0",
+            "--prometheus",
+            &prometheus.base,
+        ],
+        &[("NINES_WRITE_TOKEN", "")],
+    );
+    let served: Value = http
+        .get(format!("{}/api/v1/slos/shop/availability", reader.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        served["objectives"][0]["valid"].as_f64().unwrap() > 1000.0,
+        "{served}"
+    );
+    let refused = http
+        .post(format!("{}/api/v1/events", reader.base))
+        .body("{}")
+        .send()
+        .unwrap();
+    assert!(
+        matches!(refused.status().as_u16(), 403 | 409),
+        "{}",
+        refused.status()
+    );
 }

@@ -75,10 +75,46 @@ pub async fn status(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.config.auth.check(Access::Read, &headers)?;
+    let backend = match &state.data {
+        crate::state::Data::Prometheus(backend) => Some(backend.clone()),
+        crate::state::Data::Store(_) => None,
+    };
+    let reachable = match &backend {
+        Some(backend) => Some(backend.check().await.map_err(|error| error.to_string())),
+        None => None,
+    };
     blocking(move || {
         let specs = state.specs();
-        let config = state.store.config();
-        let view = state.store.view();
+        let data = match (state.store(), &backend) {
+            (Some(store), _) => {
+                let config = store.config();
+                let view = store.view();
+                serde_json::json!({
+                    "kind": "store",
+                    "path": store.path().display().to_string(),
+                    "series": view.fine.len(),
+                    "memory_bytes": view.heap_bytes(),
+                    "disk_bytes": store.disk_bytes(),
+                    "resolution": config.resolution.to_string(),
+                    "coarse_resolution": config.coarse_resolution.to_string(),
+                    "fine_retention": config.fine_retention.to_string(),
+                    "coarse_retention": config.coarse_retention.to_string(),
+                    "lateness": config.lateness.to_string(),
+                    "durability": "every acknowledged write is fsynced before the response",
+                })
+            }
+            (None, Some(backend)) => serde_json::json!({
+                "kind": "prometheus",
+                "url": backend.client().config().url,
+                "tenant": backend.client().config().tenant,
+                "reachable": reachable.as_ref().map(|result| result.is_ok()),
+                "backend": reachable.and_then(|result| match result {
+                    Ok(version) => Some(version),
+                    Err(error) => Some(error),
+                }),
+            }),
+            (None, None) => serde_json::Value::Null,
+        };
         Ok(Json(serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
             "started_at": report::timestamp(state.started_at()),
@@ -91,18 +127,7 @@ pub async fn status(
                 "series_fed_by_remote_write": specs.remote_write.len(),
                 "remote_write_unsupported": specs.remote_write.unsupported,
             },
-            "store": {
-                "path": state.store.path().display().to_string(),
-                "series": view.fine.len(),
-                "memory_bytes": view.heap_bytes(),
-                "disk_bytes": state.store.disk_bytes(),
-                "resolution": config.resolution.to_string(),
-                "coarse_resolution": config.coarse_resolution.to_string(),
-                "fine_retention": config.fine_retention.to_string(),
-                "coarse_retention": config.coarse_retention.to_string(),
-                "lateness": config.lateness.to_string(),
-                "durability": "every acknowledged write is fsynced before the response",
-            },
+            "store": data,
         })))
     })
     .await

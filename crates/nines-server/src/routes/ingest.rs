@@ -42,6 +42,17 @@ fn body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiE
     })
 }
 
+/// The store, or why this server takes no writes.
+fn store_of(state: &AppState) -> Result<&nines_store::Store, ApiError> {
+    state.store().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "ingestion_disabled",
+            "this server reads statuses from a Prometheus-compatible backend (--prometheus): send data there",
+        )
+    })
+}
+
 fn store_error(error: nines_store::StoreError) -> ApiError {
     ApiError::internal(format!("{error}; the batch was not applied, retry it"))
 }
@@ -53,13 +64,14 @@ pub async fn events(
     payload: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.config.auth.check(Access::Write, &headers)?;
+    store_of(&state)?;
     let payload = body(payload, state.config.max_body_bytes)?;
     let key = idempotency_key(&headers)?;
     blocking(move || {
         let specs = state.specs();
-        let (deltas, summary) = parse_events(&payload, &specs.events, &state.window(now()))?;
-        let applied = state
-            .store
+        let store = store_of(&state)?;
+        let (deltas, summary) = parse_events(&payload, &specs.events, &state.window(store, now()))?;
+        let applied = store
             .write(
                 &specs.catalog,
                 Batch {
@@ -87,14 +99,15 @@ pub async fn counts(
     payload: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.config.auth.check(Access::Write, &headers)?;
+    store_of(&state)?;
     let payload = body(payload, state.config.max_body_bytes)?;
     let key = idempotency_key(&headers)?;
     blocking(move || {
         let specs = state.specs();
-        let deltas = parse_counts(&payload, &specs.names, &state.window(now()))?;
+        let store = store_of(&state)?;
+        let deltas = parse_counts(&payload, &specs.names, &state.window(store, now()))?;
         let records = deltas.len();
-        let applied = state
-            .store
+        let applied = store
             .write(
                 &specs.catalog,
                 Batch {
@@ -120,6 +133,7 @@ pub async fn remote_write(
     payload: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     state.config.auth.check(Access::Write, &headers)?;
+    store_of(&state)?;
     let content_type = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -137,15 +151,15 @@ pub async fn remote_write(
         let specs = state.specs();
         let request = decode(&payload)?;
         let received = now();
-        let config = state.store.config();
+        let store = store_of(&state)?;
+        let config = store.config();
         // Remote write may replay its write-ahead log: samples as old as full-resolution
         // retention still count; older ones only move the counters.
         let oldest = received - millis(config.fine_retention);
         let newest = received + millis(config.future_skew);
         let resolution = config.resolution;
         let mut summary = None;
-        let applied = state
-            .store
+        let applied = store
             .write_with(&specs.catalog, |writer| {
                 let (mut batch, counted) = to_batch(
                     &request,

@@ -13,7 +13,7 @@ use nines_core::engine::{Engine, Options};
 use nines_core::report::{self, Report};
 use nines_core::source::{Millis, millis};
 
-use super::{Params, blocking, now, text};
+use super::{Params, now, text};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::{AppState, Specs};
@@ -43,28 +43,36 @@ fn render(report: &Report, format: &str) -> Result<Response, ApiError> {
 }
 
 /// The report of every SLO (of one service with `service=`) at `at` (now by default).
-fn build_report(state: &AppState, at: Millis, service: Option<&str>) -> Result<Report, ApiError> {
+async fn build_report(
+    state: &Arc<AppState>,
+    at: Millis,
+    service: Option<String>,
+) -> Result<Report, ApiError> {
     let specs = state.specs();
-    if let Some(service) = service
-        && !specs
+    if let Some(service) = &service {
+        if !specs
             .catalog
             .service_names()
             .iter()
             .any(|name| name == service)
-    {
-        return Err(ApiError::not_found(format!(
-            "no service `{service}`; services: {}",
-            specs.catalog.service_names().join(", ")
-        )));
+        {
+            return Err(ApiError::not_found(format!(
+                "no service `{service}`; services: {}",
+                specs.catalog.service_names().join(", ")
+            )));
+        }
     }
-    let engine = Engine::new(&specs.catalog, Options::default());
-    let view = state.store.view();
-    let mut statuses = engine.evaluate_all(&*view, at);
-    if let Some(service) = service {
-        statuses.retain(|status| status.slo.service == service);
-    }
-    statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
-    Ok(Report::new(&statuses, at))
+    state
+        .evaluate(at, move |specs, source| {
+            let engine = Engine::new(&specs.catalog, Options::default());
+            let mut statuses = engine.evaluate_all(source, at);
+            if let Some(service) = &service {
+                statuses.retain(|status| &status.slo.service == service);
+            }
+            statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
+            Ok(Report::new(&statuses, at))
+        })
+        .await
 }
 
 /// `GET /`: the status table in words, with where to look next.
@@ -73,24 +81,21 @@ pub async fn index(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.config.auth.check(Access::Read, &headers)?;
-    blocking(move || {
-        let at = now();
-        let report = build_report(&state, at, None)?;
-        let mut body = format!(
-            "nines: {} SLO objective(s) at {}\n\n",
-            report.objectives.len(),
-            report.at
-        );
-        body.push_str(&report::table(&report));
-        body.push_str(
-            "\nJSON: /api/v1/slos   one SLO: /api/v1/slos/{service}/{slo}   \
-             chart data: /api/v1/slos/{service}/{slo}/series\n\
-             gate: /api/v1/gate?service=NAME   suggest: /api/v1/suggest   \
-             server: /api/v1/status   (docs/api.md)\n",
-        );
-        Ok(text(body))
-    })
-    .await
+    let at = now();
+    let report = build_report(&state, at, None).await?;
+    let mut body = format!(
+        "nines: {} SLO objective(s) at {}\n\n",
+        report.objectives.len(),
+        report.at
+    );
+    body.push_str(&report::table(&report));
+    body.push_str(
+        "\nJSON: /api/v1/slos   one SLO: /api/v1/slos/{service}/{slo}   \
+         chart data: /api/v1/slos/{service}/{slo}/series\n\
+         gate: /api/v1/gate?service=NAME   suggest: /api/v1/suggest   \
+         server: /api/v1/status   (docs/api.md)\n",
+    );
+    Ok(text(body))
 }
 
 /// `GET /api/v1/slos?at=&service=&format=json|table|markdown`.
@@ -103,7 +108,7 @@ pub async fn slos(
     let format = params.format(&["json", "table", "markdown"])?;
     let at = params.instant("at")?.unwrap_or_else(now);
     let service = params.get("service").map(str::to_string);
-    blocking(move || render(&build_report(&state, at, service.as_deref())?, format)).await
+    render(&build_report(&state, at, service).await?, format)
 }
 
 /// `GET /api/v1/slos/{service}/{slo}?at=&format=`: one SLO's objectives.
@@ -116,19 +121,20 @@ pub async fn slo(
     state.config.auth.check(Access::Read, &headers)?;
     let format = params.format(&["json", "table", "markdown"])?;
     let at = params.instant("at")?.unwrap_or_else(now);
-    blocking(move || {
-        let specs = state.specs();
-        if specs.catalog.slo(&service, &slo).is_none() {
-            return Err(unknown_slo(&specs, &service, &slo));
-        }
-        let engine = Engine::new(&specs.catalog, Options::default());
-        let view = state.store.view();
-        let status = engine
-            .evaluate(&*view, &service, &slo, at)
-            .ok_or_else(|| unknown_slo(&specs, &service, &slo))?;
-        render(&Report::new(&[status], at), format)
-    })
-    .await
+    let specs = state.specs();
+    if specs.catalog.slo(&service, &slo).is_none() {
+        return Err(unknown_slo(&specs, &service, &slo));
+    }
+    let report = state
+        .evaluate(at, move |specs, source| {
+            let engine = Engine::new(&specs.catalog, Options::default());
+            let status = engine
+                .evaluate(source, &service, &slo, at)
+                .ok_or_else(|| unknown_slo(specs, &service, &slo))?;
+            Ok(Report::new(&[status], at))
+        })
+        .await?;
+    render(&report, format)
 }
 
 /// One point of a series.
@@ -160,7 +166,9 @@ pub async fn series(
     if from > to {
         return Err(ApiError::query("`from` is after `to`"));
     }
-    let resolution = millis(state.store.config().resolution);
+    let resolution = state
+        .store()
+        .map_or(60_000, |store| millis(store.config().resolution));
     let step = match params.get("step") {
         Some(text) => {
             let step: Duration = text
@@ -174,82 +182,90 @@ pub async fn series(
         return Err(ApiError::query("`step` must be longer than zero"));
     }
     let points = (to - from) / step + 1;
-    let limit = state.config.max_series_points;
+    // Each point of a backend costs queries: fewer of them.
+    let limit = if state.store().is_some() {
+        state.config.max_series_points
+    } else {
+        state.config.max_series_points.min(500)
+    };
     if points > limit as i64 {
         return Err(ApiError::query(format!(
             "{points} points asked, at most {limit}: use a longer `step` or a shorter range"
         )));
     }
     let objective = params.get("objective").map(str::to_string);
-    blocking(move || {
-        let specs = state.specs();
-        let Some(definition) = specs.catalog.slo(&service, &slo) else {
-            return Err(unknown_slo(&specs, &service, &slo));
-        };
-        let objective = match objective {
-            Some(name) => {
-                if !definition
-                    .objectives
-                    .iter()
-                    .any(|objective| objective.name == name)
-                {
-                    return Err(ApiError::not_found(format!(
-                        "SLO `{service}/{slo}` has no objective `{name}`; objectives: {}",
-                        definition
-                            .objectives
-                            .iter()
-                            .map(|objective| objective.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
-                }
-                name
-            }
-            None => definition
+    let specs = state.specs();
+    let Some(definition) = specs.catalog.slo(&service, &slo) else {
+        return Err(unknown_slo(&specs, &service, &slo));
+    };
+    let objective = match objective {
+        Some(name) => {
+            if !definition
                 .objectives
-                .first()
-                .map(|objective| objective.name.clone())
-                .unwrap_or_default(),
-        };
-        let engine = Engine::new(&specs.catalog, Options::default());
-        let view = state.store.view();
-        let mut out = Vec::new();
-        let mut at = from;
-        while at <= to {
-            if let Some(status) = engine.evaluate(&*view, &service, &slo, at) {
-                let report = Report::new(&[status], at);
-                if let Some(row) = report
-                    .objectives
-                    .into_iter()
-                    .find(|row| row.objective == objective)
-                {
-                    out.push(Point {
-                        at: report::timestamp(at),
-                        sli: row.sli,
-                        good: row.good,
-                        valid: row.valid,
-                        budget_remaining: row.budget_remaining,
-                        burn_rates: row.burn_rates,
-                        alerts: row.alerts.into_iter().map(|alert| alert.name).collect(),
-                        policy_state: row.policy_state.and_then(|policy| policy.state),
-                    });
-                }
+                .iter()
+                .any(|objective| objective.name == name)
+            {
+                return Err(ApiError::not_found(format!(
+                    "SLO `{service}/{slo}` has no objective `{name}`; objectives: {}",
+                    definition
+                        .objectives
+                        .iter()
+                        .map(|objective| objective.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
             }
-            at += step;
+            name
         }
-        Ok(Json(serde_json::json!({
-            "schema": "nines.series/v1",
-            "service": service,
-            "slo": slo,
-            "objective": objective,
-            "from": report::timestamp(from),
-            "to": report::timestamp(to),
-            "step_seconds": step / 1000,
-            "points": out,
-        }))
-        .into_response())
-    })
-    .await
+        None => definition
+            .objectives
+            .first()
+            .map(|objective| objective.name.clone())
+            .unwrap_or_default(),
+    };
+    let (service_name, slo_name, objective_name) =
+        (service.clone(), slo.clone(), objective.clone());
+    let points = state
+        .evaluate(to, move |specs, source| {
+            let engine = Engine::new(&specs.catalog, Options::default());
+            let mut out = Vec::new();
+            let mut at = from;
+            while at <= to {
+                if let Some(status) = engine.evaluate(source, &service_name, &slo_name, at) {
+                    let report = Report::new(&[status], at);
+                    if let Some(row) = report
+                        .objectives
+                        .into_iter()
+                        .find(|row| row.objective == objective_name)
+                    {
+                        out.push(Point {
+                            at: report::timestamp(at),
+                            sli: row.sli,
+                            good: row.good,
+                            valid: row.valid,
+                            budget_remaining: row.budget_remaining,
+                            burn_rates: row.burn_rates,
+                            alerts: row.alerts.into_iter().map(|alert| alert.name).collect(),
+                            policy_state: row.policy_state.and_then(|policy| policy.state),
+                        });
+                    }
+                }
+                at += step;
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(serde_json::json!({
+        "schema": "nines.series/v1",
+        "service": service,
+        "slo": slo,
+        "objective": objective,
+        "from": report::timestamp(from),
+        "to": report::timestamp(to),
+        "step_seconds": step / 1000,
+        "points": points,
+    }))
+    .into_response())
 }
 
 /// `GET /api/v1/gate?service=&change_type=&at=&format=json|text`: the release gate.
@@ -266,24 +282,29 @@ pub async fn gate(
         .ok_or_else(|| ApiError::query("`service` is required"))?
         .to_string();
     let change_type = params.get("change_type").map(str::to_string);
-    blocking(move || {
-        let specs = state.specs();
-        if !specs.catalog.service_names().contains(&service) {
-            return Err(ApiError::not_found(format!(
-                "no service `{service}`; services: {}",
-                specs.catalog.service_names().join(", ")
-            )));
-        }
-        let engine = Engine::new(&specs.catalog, Options::default());
-        let view = state.store.view();
-        let statuses = engine.evaluate_all(&*view, at);
-        let decision = report::gate(&statuses, &service, change_type.as_deref(), at);
-        Ok(match format {
-            "text" => text(report::gate_text(&decision)),
-            _ => Json(decision).into_response(),
+    let specs = state.specs();
+    if !specs.catalog.service_names().contains(&service) {
+        return Err(ApiError::not_found(format!(
+            "no service `{service}`; services: {}",
+            specs.catalog.service_names().join(", ")
+        )));
+    }
+    let decision = state
+        .evaluate(at, move |specs, source| {
+            let engine = Engine::new(&specs.catalog, Options::default());
+            let statuses = engine.evaluate_all(source, at);
+            Ok(report::gate(
+                &statuses,
+                &service,
+                change_type.as_deref(),
+                at,
+            ))
         })
+        .await?;
+    Ok(match format {
+        "text" => text(report::gate_text(&decision)),
+        _ => Json(decision).into_response(),
     })
-    .await
 }
 
 /// `GET /api/v1/suggest?slo=service/slo&objective=&share=90%&at=&format=json|text`.
@@ -308,54 +329,55 @@ pub async fn suggest(
     };
     let wanted = params.get("slo").map(str::to_string);
     let objective = params.get("objective").map(str::to_string);
-    blocking(move || {
-        let specs = state.specs();
-        let targets: Vec<(String, String)> = match &wanted {
-            Some(reference) => {
-                let Some((service, slo)) = reference.split_once('/') else {
-                    return Err(ApiError::query(format!(
-                        "`slo={reference}`: write service/slo"
-                    )));
-                };
-                if specs.catalog.slo(service, slo).is_none() {
-                    return Err(unknown_slo(&specs, service, slo));
-                }
-                vec![(service.to_string(), slo.to_string())]
-            }
-            None => specs
-                .catalog
-                .slos
-                .iter()
-                .map(|slo| (slo.service.clone(), slo.name.clone()))
-                .collect(),
-        };
-        let view = state.store.view();
-        let Some(history) = view.span() else {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "no_data",
-                "the store holds no data yet: nothing to suggest from",
-            ));
-        };
-        let engine = Engine::new(&specs.catalog, Options::default());
-        let mut suggestions = Vec::new();
-        for (service, slo) in &targets {
-            let request = SuggestRequest {
-                service,
-                slo,
-                objective: objective.as_deref(),
-                at,
-                history,
-                share,
+    let specs = state.specs();
+    let targets: Vec<(String, String)> = match &wanted {
+        Some(reference) => {
+            let Some((service, slo)) = reference.split_once('/') else {
+                return Err(ApiError::query(format!(
+                    "`slo={reference}`: write service/slo"
+                )));
             };
-            if let Some(suggestion) = engine.suggest(&*view, &request) {
-                suggestions.push(suggestion);
+            if specs.catalog.slo(service, slo).is_none() {
+                return Err(unknown_slo(&specs, service, slo));
             }
+            vec![(service.to_string(), slo.to_string())]
         }
-        Ok(match format {
-            "text" => text(report::suggestions_text(&suggestions)),
-            _ => Json(suggestions).into_response(),
+        None => specs
+            .catalog
+            .slos
+            .iter()
+            .map(|slo| (slo.service.clone(), slo.name.clone()))
+            .collect(),
+    };
+    let Some(history) = state.history(at) else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "no_data",
+            "the store holds no data yet: nothing to suggest from",
+        ));
+    };
+    let suggestions = state
+        .evaluate(at, move |specs, source| {
+            let engine = Engine::new(&specs.catalog, Options::default());
+            let mut suggestions = Vec::new();
+            for (service, slo) in &targets {
+                let request = SuggestRequest {
+                    service,
+                    slo,
+                    objective: objective.as_deref(),
+                    at,
+                    history,
+                    share,
+                };
+                if let Some(suggestion) = engine.suggest(source, &request) {
+                    suggestions.push(suggestion);
+                }
+            }
+            Ok(suggestions)
         })
+        .await?;
+    Ok(match format {
+        "text" => text(report::suggestions_text(&suggestions)),
+        _ => Json(suggestions).into_response(),
     })
-    .await
 }

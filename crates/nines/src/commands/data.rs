@@ -11,12 +11,14 @@ use crate::cli::DataArgs;
 use crate::commands::remote::Remote;
 use crate::output;
 
-/// Counts held locally.
+/// Where counts come from.
 pub enum Counts {
     /// Read from counts files.
     Files(MemorySource),
     /// A store directory.
     Store(Box<Store>),
+    /// A Prometheus-compatible backend, queried for the windows the engine reads.
+    Backend(Box<nines_prometheus::Backend>, tokio::runtime::Runtime),
 }
 
 /// What a measuring command works on, locally.
@@ -56,8 +58,21 @@ impl Data {
         };
         let resolution: Duration = parse_duration("--resolution", &args.resolution)?;
         let catalog = load_specs(&args.specs)?;
-        let counts = match &args.data {
-            Some(directory) => {
+        let counts = match (&args.data, &args.backend.prometheus) {
+            (_, Some(_)) => {
+                let backend = backend(&args.backend)?;
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .map_err(|problem| fail(&problem.to_string()))?;
+                // An unreachable or failing backend is an error, not a report of errors.
+                runtime
+                    .block_on(backend.check())
+                    .map_err(|problem| fail(&problem.to_string()))?;
+                Counts::Backend(Box::new(backend), runtime)
+            }
+            (Some(directory), None) => {
                 let config = StoreConfig {
                     resolution,
                     ..StoreConfig::default()
@@ -67,7 +82,7 @@ impl Data {
                 store.prepare(&catalog);
                 Counts::Store(Box::new(store))
             }
-            None => Counts::Files(
+            (None, None) => Counts::Files(
                 nines_counts::load(&args.counts, &catalog, resolution)
                     .map_err(|problem| fail(&problem.to_string()))?,
             ),
@@ -79,19 +94,29 @@ impl Data {
         })
     }
 
-    /// Runs `work` on the counts as a data source.
-    pub fn with_source<R>(&self, work: impl FnOnce(&dyn DataSource) -> R) -> R {
+    /// Runs `work` on the counts as a data source (for a backend: once to learn the
+    /// windows it reads, then on the fetched answers; warnings go to stderr).
+    pub fn with_source<R>(&self, work: impl Fn(&dyn DataSource) -> R) -> R {
         match &self.counts {
             Counts::Files(source) => work(source),
             Counts::Store(store) => work(&*store.view()),
+            Counts::Backend(backend, runtime) => {
+                let (result, fetched) =
+                    runtime.block_on(backend.evaluate(&self.catalog, self.at, work));
+                for warning in &fetched.warnings {
+                    output::message(&format!("warning: {warning}"));
+                }
+                result
+            }
         }
     }
 
-    /// The earliest and latest instants with data.
+    /// The earliest and latest instants with data (a backend: the last 90 days).
     pub fn span(&self) -> Option<TimeRange> {
         match &self.counts {
             Counts::Files(source) => source.span(),
             Counts::Store(store) => store.view().span(),
+            Counts::Backend(..) => Some(TimeRange::new(self.at - 90 * 86_400_000, self.at)),
         }
     }
 }
@@ -143,4 +168,28 @@ pub fn parse_at(text: &str) -> Result<Millis, String> {
             .map_err(|problem| format!("--at {text}: {problem}"));
     }
     nines_counts::parse_timestamp(text).map_err(|problem| format!("--at: {problem}"))
+}
+
+/// A backend from the connection options, checked to answer.
+pub fn backend(args: &crate::cli::PrometheusArgs) -> Result<nines_prometheus::Backend, Reported> {
+    let Some(url) = &args.prometheus else {
+        return Err(fail("--prometheus URL is required"));
+    };
+    let mut config = nines_prometheus::Config::new(url);
+    config.tenant = args.prometheus_tenant.clone();
+    config.auth = match (&args.prometheus_token, &args.prometheus_user) {
+        (Some(token), _) => nines_prometheus::Auth::Bearer(token.clone()),
+        (None, Some(user)) => nines_prometheus::Auth::Basic {
+            user: user.clone(),
+            password: args.prometheus_password.clone().unwrap_or_default(),
+        },
+        (None, None) => nines_prometheus::Auth::None,
+    };
+    config.ca_file = args.prometheus_ca.clone();
+    config.client_identity = args.prometheus_cert.clone();
+    let timeout = parse_duration("--prometheus-timeout", &args.prometheus_timeout)?;
+    config.timeout = std::time::Duration::from_millis(
+        u64::try_from(nines_core::source::millis(timeout)).unwrap_or(30_000),
+    );
+    nines_prometheus::Backend::new(config).map_err(|problem| fail(&problem.to_string()))
 }

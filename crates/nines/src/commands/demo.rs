@@ -83,7 +83,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     let generated = Token::generate()?;
-    let Ok(auth) = auth(&args.server, Some(generated)) else {
+    let Ok(auth) = auth(&args.server, Some(generated), false) else {
         return Ok(Status::Error);
     };
     let token = auth.write.as_ref().map(|token| token.reveal().to_string());

@@ -23,16 +23,25 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Status> {
     for warning in &specs.warnings {
         tracing::warn!("{warning}");
     }
-    let Ok(auth) = auth(&args.server, None) else {
+    let reading_backend = args.backend.prometheus.is_some();
+    let Ok(auth) = auth(&args.server, None, reading_backend) else {
         return Ok(Status::Error);
     };
-    let Ok(store) = open_store(&args.data, &args.server.store, &specs.catalog) else {
-        return Ok(Status::Error);
+    let data = if reading_backend {
+        let Ok(backend) = crate::commands::data::backend(&args.backend) else {
+            return Ok(Status::Error);
+        };
+        nines_server::Data::Prometheus(backend)
+    } else {
+        let Ok(store) = open_store(&args.data, &args.server.store, &specs.catalog) else {
+            return Ok(Status::Error);
+        };
+        nines_server::Data::Store(store)
     };
     let Ok(config) = server_config(&args.server, args.specs.clone(), auth) else {
         return Ok(Status::Error);
     };
-    let state = Arc::new(AppState::new(store, specs, config));
+    let state = Arc::new(AppState::with_data(data, specs, config));
     serve(state, &args.server.listen, |address| {
         tracing::info!("listening on http://{address}");
     })
@@ -88,7 +97,11 @@ fn read_token(file: Option<&Path>, variable: &str, what: &str) -> Result<Option<
 
 /// Tokens from files or the environment. Without a write token the server refuses to
 /// start unless `--insecure-no-auth`; `generated` is used when given (the demo).
-pub fn auth(args: &ServerArgs, generated: Option<Token>) -> Result<Auth, Reported> {
+pub fn auth(
+    args: &ServerArgs,
+    generated: Option<Token>,
+    reading_backend: bool,
+) -> Result<Auth, Reported> {
     let write = match read_token(
         args.write_token_file.as_deref(),
         "NINES_WRITE_TOKEN",
@@ -98,7 +111,9 @@ pub fn auth(args: &ServerArgs, generated: Option<Token>) -> Result<Auth, Reporte
         None => generated,
     };
     let read = read_token(args.read_token_file.as_deref(), "NINES_READ_TOKEN", "read")?;
-    if write.is_none() && !args.insecure_no_auth {
+    // Reading from a backend, the server takes no data: without a token it only refuses
+    // reloads over HTTP (SIGHUP still works).
+    if write.is_none() && !args.insecure_no_auth && !reading_backend {
         return Err(fail(
             "no write token: set NINES_WRITE_TOKEN or --write-token-file (at least 16 characters, \
              e.g. `openssl rand -hex 16`), or pass --insecure-no-auth to accept unauthenticated writes",
