@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 # Debian packages the integration tests start for real (none is imitated).
 packages=()
 need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
-need prometheus prometheus     # remote write into nines (crates/nines/tests/prometheus.rs)
-# (Later issues add alertmanager, victoria-metrics and chromium here.)
+need prometheus prometheus     # remote write, backend and promtool tests (promtool comes with it)
+need victoria-metrics victoria-metrics   # the backend against VictoriaMetrics
+need openssl openssl           # certificates for the TLS backend test
+# (Later issues add alertmanager and chromium here.)
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing: ${packages[*]}" >&2

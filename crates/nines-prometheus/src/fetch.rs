@@ -257,11 +257,11 @@ struct InstantJob {
     by: Vec<String>,
 }
 
+/// Rows of an instant query: the `by` labels' values → value.
+type Rows = HashMap<Vec<String>, f64>;
+
 /// Runs `jobs` with at most `concurrency` in flight; results in job order.
-async fn run_instant(
-    client: &Client,
-    jobs: Vec<InstantJob>,
-) -> Vec<Result<HashMap<Vec<String>, f64>, BackendError>> {
+async fn run_instant(client: &Client, jobs: Vec<InstantJob>) -> Vec<Result<Rows, BackendError>> {
     let semaphore = Arc::new(Semaphore::new(client.config().concurrency.max(1)));
     let mut set = JoinSet::new();
     for (index, job) in jobs.into_iter().enumerate() {
@@ -286,7 +286,7 @@ async fn run_instant(
             (index, result)
         });
     }
-    let mut results: Vec<Option<Result<HashMap<Vec<String>, f64>, BackendError>>> = Vec::new();
+    let mut results: Vec<Option<Result<Rows, BackendError>>> = Vec::new();
     while let Some(joined) = set.join_next().await {
         if let Ok((index, result)) = joined {
             if results.len() <= index {
@@ -813,16 +813,17 @@ async fn retention_warnings(
     if let Some(retention) = flags
         .get("storage.tsdb.retention.time")
         .and_then(|text| parse_prometheus_duration(text))
+        && nines_core::source::millis(retention) < window_ms
     {
-        if nines_core::source::millis(retention) < window_ms {
-            let window = nines_core::Duration::from_millis(u64::try_from(window_ms).unwrap_or(0));
-            fetched.warnings.push(format!(
+        let window = nines_core::Duration::from_millis(u64::try_from(window_ms).unwrap_or(0));
+        fetched.warnings.push(format!(
                 "the backend keeps {retention} of data (storage.tsdb.retention.time) but SLO windows reach back {window}: older parts of the windows are not measured"
             ));
-        }
     }
-    // Per metric: is there data at the start of the longest window that reads it?
-    let mut checked = BTreeSet::new();
+    // Per metric group and window: is there data at the start of the window? One probe
+    // query per group, like the sums.
+    type ProbeKey = (String, Vec<(String, String, String)>, Vec<String>, i64);
+    let mut probes: BTreeMap<ProbeKey, Vec<(String, Vec<String>)>> = BTreeMap::new();
     for (series, length) in &longest {
         let Some(Measure::Counts {
             valid: Side::Counter(counter),
@@ -831,15 +832,7 @@ async fn retention_warnings(
         else {
             continue;
         };
-        let selector_text = group_selector(
-            &counter.metric,
-            &counter.other,
-            &counter.group().2,
-            &BTreeSet::from([counter.key()]),
-        );
-        if !checked.insert((selector_text.clone(), *length)) {
-            continue;
-        }
+        // Only windows that found data now can be missing some at their start.
         let Some(Ok(Counts { valid, .. })) =
             fetched
                 .source
@@ -851,26 +844,67 @@ async fn retention_warnings(
         if *valid <= 0.0 {
             continue;
         }
+        let (metric, other, by) = counter.group();
+        probes
+            .entry((metric, other, by, *length))
+            .or_default()
+            .push((series.to_string(), counter.key()));
+    }
+    let mut missing: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for ((metric, other, by, length), members) in probes {
+        let keys: BTreeSet<Vec<String>> = members.iter().map(|(_, key)| key.clone()).collect();
+        let probe = if by.is_empty() {
+            format!(
+                "count(last_over_time({}[1h]))",
+                group_selector(&metric, &other, &by, &keys)
+            )
+        } else {
+            format!(
+                "count by ({}) (last_over_time({}[1h]))",
+                by.join(", "),
+                group_selector(&metric, &other, &by, &keys)
+            )
+        };
         fetched.queries += 1;
-        let probe = format!("count(last_over_time({selector_text}[1h]))");
-        if let Ok(samples) = client.query(&probe, at - length + 3_600_000).await {
-            if samples.is_empty() {
+        let Ok(samples) = client.query(&probe, at - length + 3_600_000).await else {
+            continue;
+        };
+        let present: BTreeSet<Vec<String>> = samples
+            .iter()
+            .map(|sample| {
+                by.iter()
+                    .map(|label| sample.labels.get(label).cloned().unwrap_or_default())
+                    .collect()
+            })
+            .collect();
+        for (series, key) in members {
+            if !present.contains(&key) {
                 let slo = catalog
                     .slos
                     .iter()
                     .find(|slo| {
                         slo.objectives
                             .iter()
-                            .any(|objective| slo.series_key(objective) == **series)
+                            .any(|objective| slo.series_key(objective) == series)
                     })
                     .map(|slo| slo.qualified_name())
-                    .unwrap_or_else(|| series.to_string());
-                let window = nines_core::Duration::from_millis(u64::try_from(*length).unwrap_or(0));
-                fetched.warnings.push(format!(
-                    "{slo}: the backend has no `{selector_text}` data at the start of its {window} window: its retention (or the metric's history) is shorter, so the window is measured on the part it holds"
-                ));
+                    .unwrap_or(series);
+                missing.entry(length).or_default().push(slo);
             }
         }
+    }
+    for (length, slos) in missing {
+        let window = nines_core::Duration::from_millis(u64::try_from(length).unwrap_or(0));
+        let shown: Vec<&str> = slos.iter().take(3).map(String::as_str).collect();
+        let more = if slos.len() > 3 {
+            format!(" and {} more", slos.len() - 3)
+        } else {
+            String::new()
+        };
+        fetched.warnings.push(format!(
+            "{}{more}: the backend has no data at the start of the {window} window: its retention (or the metrics' history) is shorter, so the window is measured on the part it holds",
+            shown.join(", ")
+        ));
     }
 }
 

@@ -108,9 +108,9 @@ pub async fn status(
                 "url": backend.client().config().url,
                 "tenant": backend.client().config().tenant,
                 "reachable": reachable.as_ref().map(|result| result.is_ok()),
-                "backend": reachable.and_then(|result| match result {
-                    Ok(version) => Some(version),
-                    Err(error) => Some(error),
+                "backend": reachable.map(|result| match result {
+                    Ok(version) => version,
+                    Err(error) => error,
                 }),
             }),
             (None, None) => serde_json::Value::Null,

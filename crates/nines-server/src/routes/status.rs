@@ -49,18 +49,17 @@ async fn build_report(
     service: Option<String>,
 ) -> Result<Report, ApiError> {
     let specs = state.specs();
-    if let Some(service) = &service {
-        if !specs
+    if let Some(service) = &service
+        && !specs
             .catalog
             .service_names()
             .iter()
             .any(|name| name == service)
-        {
-            return Err(ApiError::not_found(format!(
-                "no service `{service}`; services: {}",
-                specs.catalog.service_names().join(", ")
-            )));
-        }
+    {
+        return Err(ApiError::not_found(format!(
+            "no service `{service}`; services: {}",
+            specs.catalog.service_names().join(", ")
+        )));
     }
     state
         .evaluate(at, move |specs, source| {
