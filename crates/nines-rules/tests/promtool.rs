@@ -72,6 +72,30 @@ fn check(directory: &Path, generated: &Generated) {
     );
 }
 
+/// vmalert's own validation of the files as written (`vmalert -dryRun`).
+fn vmalert_check(directory: &Path, generated: &Generated) {
+    let vmalert = "/usr/bin/vmalert";
+    assert!(
+        Path::new(vmalert).exists(),
+        "this test needs vmalert: apt-get install victoria-metrics (scripts/test.sh installs it)"
+    );
+    let vm_directory = directory.join("vmalert");
+    std::fs::create_dir_all(&vm_directory).unwrap();
+    for file in &generated.files {
+        std::fs::write(vm_directory.join(&file.name), nines_rules::render(file)).unwrap();
+    }
+    let output = Command::new(vmalert)
+        .arg("-dryRun")
+        .arg(format!("-rule={}/*.yaml", vm_directory.display()))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "vmalert -dryRun failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn every_example_passes_promtool_check_rules_in_every_layout() {
     let catalog = examples();
@@ -96,6 +120,9 @@ fn every_example_passes_promtool_check_rules_in_every_layout() {
             );
             assert!(generated.rules > 100);
             check(&directory.0, &generated);
+            if format == Format::Vmalert {
+                vmalert_check(&directory.0, &generated);
+            }
             // The layout around the groups is what each tool expects, and reads back as
             // YAML with the same groups.
             let file = &generated.files[0];
