@@ -274,6 +274,20 @@ pub fn timestamp(at: Millis) -> String {
 }
 
 impl Report {
+    /// The report `nines report` prints: the statuses of one `service` (all when
+    /// `None`), services in name order and SLOs in spec order within each.
+    pub fn of_service(
+        mut statuses: Vec<SloStatus<'_>>,
+        at: Millis,
+        service: Option<&str>,
+    ) -> Report {
+        if let Some(service) = service {
+            statuses.retain(|status| status.slo.service == service);
+        }
+        statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
+        Report::new(&statuses, at)
+    }
+
     /// Builds the report rows of `statuses`, evaluated at `at`.
     pub fn new(statuses: &[SloStatus<'_>], at: Millis) -> Report {
         let today = jiff::Timestamp::from_millisecond(at)

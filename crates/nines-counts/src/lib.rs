@@ -101,7 +101,7 @@ impl SeriesNames {
                 Indicator::Composite(composite) => {
                     for member in &composite.members {
                         if let MemberSource::Indicator { .. } = member.source {
-                            let key = format!("{}/{}/{}", slo.service, slo.name, member.name);
+                            let key = slo.member_series_key(&member.name);
                             add(&mut names, key, Vec::new());
                         }
                     }

@@ -14,9 +14,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use nines_core::model::{Catalog, Counted, Indicator, MemberSource, Op, PromQuery, Sli, SliKind};
+use nines_core::model::{Catalog, Counted, Op, PromQuery, Sli, SliKind};
 use nines_core::source::{Counts, DataError, Millis, spanned};
-use nines_spec::promql::{render_window, selector};
+use nines_spec::promql::{quote, render_window, same_bucket, selector};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -92,34 +92,11 @@ enum Measure {
     Unsupported(String),
 }
 
-fn promql_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            other => out.push(other),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn range(ms: i64) -> String {
     if ms % 1000 == 0 {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")
-    }
-}
-
-fn op_text(op: Op) -> &'static str {
-    match op {
-        Op::Lt => "<",
-        Op::Lte => "<=",
-        Op::Gt => ">",
-        Op::Gte => ">=",
     }
 }
 
@@ -207,33 +184,9 @@ fn measure(sli: &Sli, threshold: Option<(Op, f64)>) -> Measure {
 /// Every series of `catalog` and how it is measured.
 fn measures(catalog: &Catalog) -> HashMap<String, Measure> {
     let mut out = HashMap::new();
-    for slo in &catalog.slos {
-        match &slo.indicator {
-            Indicator::Sli(_) => {
-                let Some(sli) = slo.sli() else { continue };
-                for objective in &slo.objectives {
-                    let threshold = objective
-                        .threshold
-                        .as_ref()
-                        .map(|threshold| (threshold.op, threshold.value));
-                    out.entry(slo.series_key(objective))
-                        .or_insert_with(|| measure(sli, threshold));
-                }
-            }
-            Indicator::Composite(composite) => {
-                for member in &composite.members {
-                    if let MemberSource::Indicator { sli, objective } = &member.source {
-                        let Some(sli) = sli.get() else { continue };
-                        let threshold = objective
-                            .threshold
-                            .as_ref()
-                            .map(|threshold| (threshold.op, threshold.value));
-                        out.entry(format!("{}/{}/{}", slo.service, slo.name, member.name))
-                            .or_insert_with(|| measure(sli, threshold));
-                    }
-                }
-            }
-        }
+    for measured in catalog.measured_series() {
+        out.entry(measured.key())
+            .or_insert_with(|| measure(measured.sli, measured.threshold()));
     }
     out
 }
@@ -317,16 +270,16 @@ fn group_selector(
 ) -> String {
     let mut matchers: Vec<String> = other
         .iter()
-        .map(|(label, op, value)| format!("{label}{op}{}", promql_string(value)))
+        .map(|(label, op, value)| format!("{label}{op}{}", quote(value)))
         .collect();
     for (position, label) in by.iter().enumerate() {
         let values: BTreeSet<&str> = keys.iter().map(|key| key[position].as_str()).collect();
         if values.len() == 1 {
             let value = values.iter().next().copied().unwrap_or_default();
-            matchers.push(format!("{label}={}", promql_string(value)));
+            matchers.push(format!("{label}={}", quote(value)));
         } else {
             let union: Vec<String> = values.iter().map(|value| regex::escape(value)).collect();
-            matchers.push(format!("{label}=~{}", promql_string(&union.join("|"))));
+            matchers.push(format!("{label}=~{}", quote(&union.join("|"))));
         }
     }
     format!("{metric}{{{}}}", matchers.join(","))
@@ -338,12 +291,6 @@ fn aggregate(by: &[String], inner: &str) -> String {
     } else {
         format!("sum by ({}) ({inner})", by.join(", "))
     }
-}
-
-fn same_bucket(text: &str, bound: f64) -> bool {
-    text.trim()
-        .parse::<f64>()
-        .is_ok_and(|le| (le - bound).abs() <= 1e-9 * bound.abs().max(1.0))
 }
 
 /// Looks up each histogram's `le` label for its threshold. Returns, per series, the
@@ -484,7 +431,7 @@ pub async fn fetch(client: &Client, catalog: &Catalog, requests: &Requests, at: 
                 singles.insert((
                     format!(
                         "sum_over_time((({query}) {} bool {bound})[{window}:1m])",
-                        op_text(*op)
+                        op.symbol()
                     ),
                     *end,
                 ));
@@ -613,7 +560,7 @@ pub async fn fetch(client: &Client, catalog: &Catalog, requests: &Requests, at: 
                     let valid = get(format!("count_over_time(({query})[{window}:1m])"))?;
                     let good = get(format!(
                         "sum_over_time((({query}) {} bool {bound})[{window}:1m])",
-                        op_text(*op)
+                        op.symbol()
                     ))?;
                     Ok(match valid {
                         Some(valid) => Counts {
@@ -680,7 +627,7 @@ pub async fn fetch(client: &Client, catalog: &Catalog, requests: &Requests, at: 
                         (
                             Some(format!(
                                 "min_over_time((({query}) {} bool {bound})[{slice}:{step}])",
-                                op_text(*op)
+                                op.symbol()
                             )),
                             format!("count_over_time(({query})[{slice}:{step}]) > 0"),
                             false,

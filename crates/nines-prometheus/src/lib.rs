@@ -86,9 +86,7 @@ impl Backend {
     ) -> (nines_core::report::Report, Fetched) {
         let engine = Engine::new(catalog, nines_core::engine::Options::default());
         self.evaluate(catalog, at, |source| {
-            let mut statuses = engine.evaluate_all(source, at);
-            statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
-            nines_core::report::Report::new(&statuses, at)
+            nines_core::report::Report::of_service(engine.evaluate_all(source, at), at, None)
         })
         .await
     }

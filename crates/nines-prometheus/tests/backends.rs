@@ -580,13 +580,10 @@ fn prometheus_and_victoria_metrics_agree_with_the_store_and_the_rules() {
     // The embedded store, fed the same per-minute increments.
     let store = Store::open(&directory.path().join("store"), StoreConfig::default()).unwrap();
     store
-        .write(
-            &catalog,
-            Batch {
-                deltas: data.deltas(),
-                ..Batch::default()
-            },
-        )
+        .write(Batch {
+            deltas: data.deltas(),
+            ..Batch::default()
+        })
         .unwrap();
     store.prepare(&catalog);
     let engine = Engine::new(&catalog, Options::default());

@@ -232,7 +232,7 @@ impl Names {
 fn selector(identity: &[(String, String)]) -> String {
     let parts: Vec<String> = identity
         .iter()
-        .map(|(name, value)| format!("{name}={}", serde_json::Value::String(value.clone())))
+        .map(|(name, value)| format!("{name}={}", nines_spec::promql::quote(value)))
         .collect();
     format!("{{{}}}", parts.join(","))
 }

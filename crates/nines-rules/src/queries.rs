@@ -6,7 +6,7 @@
 
 use nines_core::Duration;
 use nines_core::model::{Counted, PromQuery, PrometheusSource, Sli, SliKind};
-use nines_spec::promql::{Selector, render_window, selector};
+use nines_spec::promql::{Selector, quote, render_window, selector};
 
 /// How to compute one SLI's counts.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,22 +29,6 @@ enum Kind {
         bad: Option<String>,
         good: Option<String>,
     },
-}
-
-/// PromQL's escaping of a label value in double quotes.
-fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            other => out.push(other),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Renders a selector, with `suffix` appended to the metric name and extra matchers.

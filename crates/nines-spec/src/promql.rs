@@ -37,6 +37,30 @@ pub fn check(query: &str) -> Result<(), String> {
         })
 }
 
+/// A label value as a PromQL double-quoted string.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            other => out.push(other),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// True when the histogram bound label `le` names `bound`: `1`, `1.0` and `1e0` are the
+/// same bucket (Prometheus 3 writes `le` as floats, older clients as they like).
+pub fn same_bucket(le: &str, bound: f64) -> bool {
+    le.trim()
+        .parse::<f64>()
+        .is_ok_and(|value| (value - bound).abs() <= 1e-9 * bound.abs().max(1.0))
+}
+
 /// A parsed instant-vector selector: metric name and label matchers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selector {

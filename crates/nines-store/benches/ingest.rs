@@ -154,13 +154,10 @@ fn events_durable(bencher: Bencher) {
     bencher.counter(ItemsCount::new(EVENTS)).bench(|| {
         let (deltas, _) = parse_events(payload.as_bytes(), &rules, &window()).unwrap();
         store
-            .write(
-                &catalog,
-                Batch {
-                    deltas,
-                    ..Batch::default()
-                },
-            )
+            .write(Batch {
+                deltas,
+                ..Batch::default()
+            })
             .unwrap()
     });
 }
@@ -215,7 +212,7 @@ fn remote_write(bencher: Bencher) {
     // The first body sets every counter's baseline; the timed one carries increments.
     let request = decode(&first).unwrap();
     store
-        .write_with(&catalog, |state| {
+        .write_with(|state| {
             Ok::<_, ()>(
                 to_batch(
                     &request,
@@ -236,7 +233,7 @@ fn remote_write(bencher: Bencher) {
             let request = decode(divan::black_box(&second)).unwrap();
             let mut counted = 0;
             store
-                .write_with(&catalog, |state| {
+                .write_with(|state| {
                     let (batch, summary) = to_batch(
                         &request,
                         &rules,

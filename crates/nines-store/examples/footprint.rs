@@ -82,13 +82,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 })
                 .collect();
-            store.write(
-                &catalog,
-                Batch {
-                    deltas,
-                    ..Batch::default()
-                },
-            )?;
+            store.write(Batch {
+                deltas,
+                ..Batch::default()
+            })?;
         }
     }
     let written = started.elapsed();

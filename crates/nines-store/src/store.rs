@@ -377,7 +377,6 @@ impl Store {
     /// lock makes that and the write one step.
     pub fn write_with<E>(
         &self,
-        catalog: &Catalog,
         build: impl FnOnce(&WriterState) -> Result<Batch, E>,
     ) -> Result<Result<Applied, StoreError>, E> {
         let mut writer = self
@@ -385,28 +384,23 @@ impl Store {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let batch = build(&writer)?;
-        Ok(self.commit(&mut writer, catalog, batch))
+        Ok(self.commit(&mut writer, batch))
     }
 
     /// Applies a batch durably: all of it or nothing, fsynced before this returns.
-    pub fn write(&self, catalog: &Catalog, batch: Batch) -> Result<Applied, StoreError> {
+    pub fn write(&self, batch: Batch) -> Result<Applied, StoreError> {
         let mut writer = self
             .writer
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        self.commit(&mut writer, catalog, batch)
+        self.commit(&mut writer, batch)
     }
 
-    fn commit(
-        &self,
-        writer: &mut WriterState,
-        catalog: &Catalog,
-        batch: Batch,
-    ) -> Result<Applied, StoreError> {
+    fn commit(&self, writer: &mut WriterState, batch: Batch) -> Result<Applied, StoreError> {
         let step = millis(self.config.resolution);
         let mut transaction = self.db.begin_write()?;
         transaction.set_durability(redb::Durability::Immediate)?;
-        let mut new_ids: Vec<(String, u32)> = Vec::new();
+        let mut new_ids: HashMap<String, u32> = HashMap::new();
         let mut intervals = 0;
         {
             if let Some(key) = &batch.idempotency_key {
@@ -426,18 +420,18 @@ impl Store {
             let mut next_id = writer.ids.values().copied().max().map_or(0, |id| id + 1);
             let mut grouped: HashMap<(u32, i64), Vec<Cell>> = HashMap::new();
             for delta in &batch.deltas {
-                let id = match writer.ids.get(&delta.series).copied().or_else(|| {
-                    new_ids
-                        .iter()
-                        .find(|(name, _)| *name == delta.series)
-                        .map(|(_, id)| *id)
-                }) {
+                let id = match writer
+                    .ids
+                    .get(&delta.series)
+                    .or_else(|| new_ids.get(&delta.series))
+                    .copied()
+                {
                     Some(id) => id,
                     None => {
                         let id = next_id;
                         next_id += 1;
                         series_table.insert(delta.series.as_str(), id)?;
-                        new_ids.push((delta.series.clone(), id));
+                        new_ids.insert(delta.series.clone(), id);
                         id
                     }
                 };
@@ -484,7 +478,6 @@ impl Store {
                 .add(&delta.series, delta.at, delta.good, delta.valid);
         }
         view.fine.refresh();
-        let _ = catalog;
         Ok(Applied {
             duplicate: false,
             intervals,

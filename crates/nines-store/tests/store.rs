@@ -122,7 +122,7 @@ fn acknowledged_writes_survive_a_reopen() {
             ],
             ..Batch::default()
         };
-        store.write(&catalog, batch).unwrap();
+        store.write(batch).unwrap();
         assert_eq!(total(&store, "shop/availability"), (14.0, 15.0));
     }
     let store = Store::open(&directory.0, StoreConfig::default()).unwrap();
@@ -146,12 +146,12 @@ fn a_retried_batch_with_the_same_key_counts_once() {
         idempotency_key: Some("batch-42".into()),
         ..Batch::default()
     };
-    assert!(!store.write(&catalog, batch.clone()).unwrap().duplicate);
-    assert!(store.write(&catalog, batch.clone()).unwrap().duplicate);
+    assert!(!store.write(batch.clone()).unwrap().duplicate);
+    assert!(store.write(batch.clone()).unwrap().duplicate);
     drop(store);
     let store = Store::open(&directory.0, StoreConfig::default()).unwrap();
     assert!(
-        store.write(&catalog, batch).unwrap().duplicate,
+        store.write(batch).unwrap().duplicate,
         "keys are durable too"
     );
     assert_eq!(total(&store, "shop/availability"), (1.0, 1.0));
@@ -184,13 +184,10 @@ fn compaction_rolls_old_data_up_and_keeps_the_totals() {
         valid: 7.0,
     });
     store
-        .write(
-            &catalog,
-            Batch {
-                deltas,
-                ..Batch::default()
-            },
-        )
+        .write(Batch {
+            deltas,
+            ..Batch::default()
+        })
         .unwrap();
     let before = total(&store, "shop/availability");
     let report = store.compact(&catalog, NOW).unwrap();
@@ -385,7 +382,7 @@ fn remote_write_turns_counters_into_increments_across_resets() {
         .unwrap();
     let decoded = decode(&compressed).unwrap();
     let outcome = store
-        .write_with(&catalog, |state| {
+        .write_with(|state| {
             let (batch, summary) = to_batch(
                 &decoded,
                 &rules,
@@ -421,7 +418,7 @@ fn remote_write_turns_counters_into_increments_across_resets() {
         )],
     };
     store
-        .write_with(&catalog, |state| {
+        .write_with(|state| {
             Ok::<_, ()>(
                 to_batch(
                     &next,

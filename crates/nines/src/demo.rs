@@ -12,7 +12,7 @@
 //! - order-pipeline/freshness: a failed nightly run twelve days ago, five stale hours;
 //! - search/latency: now and then a slow minute.
 
-use nines_core::model::{Catalog, Indicator};
+use nines_core::model::Catalog;
 use nines_core::source::Millis;
 use nines_store::Delta;
 
@@ -144,14 +144,12 @@ pub fn stale(at: Millis, incidents: &Incidents) -> bool {
 /// Minute-by-minute counts from `start` to `end` for every series of `catalog` the model
 /// knows (the example shop's).
 pub fn history(catalog: &Catalog, start: Millis, end: Millis, incidents: &Incidents) -> Vec<Delta> {
-    let mut series: Vec<(String, String)> = Vec::new();
-    for slo in &catalog.slos {
-        if let Indicator::Sli(_) = slo.indicator {
-            for objective in &slo.objectives {
-                series.push((slo.qualified_name(), slo.series_key(objective)));
-            }
-        }
-    }
+    let series: Vec<(String, String)> = catalog
+        .measured_series()
+        .iter()
+        .filter(|measured| measured.member.is_none())
+        .map(|measured| (measured.slo.qualified_name(), measured.key()))
+        .collect();
     let mut deltas = Vec::new();
     let mut at = start.div_euclid(MINUTE) * MINUTE;
     while at < end {

@@ -664,7 +664,7 @@ fn plan<'c>(catalog: &'c Catalog, slo: &'c Slo, sla: Option<&'c Sla>) -> Plan<'c
                         .is_some_and(|sli| matches!(sli.kind, SliKind::Threshold { .. }));
                     Measured {
                         objective: (**objective).clone(),
-                        series: format!("{}/{}/{}", slo.service, slo.name, member.name),
+                        series: slo.member_series_key(&member.name),
                         budgeting: slo.budgeting.clone(),
                         slice: slice_plan_for(&slo.budgeting, objective, threshold),
                     }

@@ -1,8 +1,40 @@
 //! The catalog: everything loaded from a set of spec files, in one model.
 
 use crate::model::{
-    ErrorBudgetPolicy, Indicator, Labels, Origin, Ownership, Review, Sla, Sli, Slo,
+    ErrorBudgetPolicy, Indicator, Labels, MemberSource, Objective, Origin, Ownership, Review, Sla,
+    Sli, Slo,
 };
+
+/// One series nines measures: an objective of an SLO with its own SLI, or an indicator
+/// member of a composite SLO.
+#[derive(Clone, Copy, Debug)]
+pub struct MeasuredSeries<'a> {
+    /// The SLO (the composite, for a member).
+    pub slo: &'a Slo,
+    /// The indicator.
+    pub sli: &'a Sli,
+    /// The objective whose target (and threshold) applies.
+    pub objective: &'a Objective,
+    /// The composite member's name, for members.
+    pub member: Option<&'a str>,
+}
+
+impl MeasuredSeries<'_> {
+    /// The series key: [`Slo::series_key`], or `service/slo/member` for members.
+    pub fn key(&self) -> String {
+        match self.member {
+            Some(member) => Slo::member_series_key(self.slo, member),
+            None => self.slo.series_key(self.objective),
+        }
+    }
+    /// The objective's own threshold (operator and bound), if any.
+    pub fn threshold(&self) -> Option<(crate::model::Op, f64)> {
+        self.objective
+            .threshold
+            .as_ref()
+            .map(|threshold| (threshold.op, threshold.value))
+    }
+}
 
 /// A service: the unit that owns SLOs, SLAs and (by default) an error budget policy.
 #[derive(Clone, Debug, PartialEq)]
@@ -144,15 +176,35 @@ impl Catalog {
             .min_by_key(|(owner, _)| owner.is_none())
             .map(|(_, sli)| sli)
     }
-    /// Every distinct series key (see [`Slo::series_key`]) with its SLO and objective.
-    pub fn series(&self) -> Vec<(String, &Slo, &crate::model::Objective)> {
+    /// Every series the catalog's SLOs read, in catalog order (keys may repeat when two
+    /// objectives share an SLI): objectives of SLOs with a resolved SLI, then each
+    /// composite's indicator members in place.
+    pub fn measured_series(&self) -> Vec<MeasuredSeries<'_>> {
         let mut out = Vec::new();
         for slo in &self.slos {
-            if matches!(slo.indicator, Indicator::Composite(_)) {
-                continue;
-            }
-            for objective in &slo.objectives {
-                out.push((slo.series_key(objective), slo, objective));
+            match &slo.indicator {
+                Indicator::Sli(_) => {
+                    let Some(sli) = slo.sli() else { continue };
+                    out.extend(slo.objectives.iter().map(|objective| MeasuredSeries {
+                        slo,
+                        sli,
+                        objective,
+                        member: None,
+                    }));
+                }
+                Indicator::Composite(composite) => {
+                    for member in &composite.members {
+                        if let MemberSource::Indicator { sli, objective } = &member.source {
+                            let Some(sli) = sli.get() else { continue };
+                            out.push(MeasuredSeries {
+                                slo,
+                                sli,
+                                objective,
+                                member: Some(&member.name),
+                            });
+                        }
+                    }
+                }
             }
         }
         out

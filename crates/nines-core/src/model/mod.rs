@@ -17,7 +17,7 @@ mod window;
 use std::collections::BTreeMap;
 
 pub use alerting::{Alerting, BurnRateWindow, BurnThreshold};
-pub use catalog::{Catalog, DataSource, NotificationTarget, Service};
+pub use catalog::{Catalog, DataSource, MeasuredSeries, NotificationTarget, Service};
 pub use exclusion::{Exclusion, Recurrence, Schedule};
 pub use origin::{Location, Origin};
 pub use people::{Approval, DEFAULT_REVIEW_INTERVAL, Ownership, Review};

@@ -229,6 +229,11 @@ impl Slo {
             Indicator::Composite(_) => &self.name,
         }
     }
+    /// The series key of a composite's indicator member: `service/slo/member`.
+    pub fn member_series_key(&self, member: &str) -> String {
+        format!("{}/{}/{member}", self.service, self.name)
+    }
+
     /// The key under which an objective's counts are stored and looked up:
     /// `service/sli` when the objective uses the SLI as it is (SLOs sharing a named SLI
     /// share its counts), `service/sli/objective` when the objective brings its own

@@ -13,10 +13,10 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use nines_core::source::millis;
-use nines_store::Batch;
 use nines_store::ingest::counts::parse_counts;
 use nines_store::ingest::events::parse_events;
 use nines_store::ingest::remote_write::{decode, to_batch};
+use nines_store::{Batch, Delta};
 
 use super::{blocking, idempotency_key, now};
 use crate::auth::Access;
@@ -57,30 +57,48 @@ fn store_error(error: nines_store::StoreError) -> ApiError {
     ApiError::internal(format!("{error}; the batch was not applied, retry it"))
 }
 
+/// What every write endpoint checks first: the write token, that this server ingests,
+/// then the body and the idempotency key.
+fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    payload: Result<Bytes, BytesRejection>,
+) -> Result<(Bytes, Option<String>), ApiError> {
+    state.config.auth.check(Access::Write, headers)?;
+    store_of(state)?;
+    Ok((
+        body(payload, state.config.max_body_bytes)?,
+        idempotency_key(headers)?,
+    ))
+}
+
+/// Commits parsed deltas as one durable batch.
+fn commit(
+    store: &nines_store::Store,
+    deltas: Vec<Delta>,
+    idempotency_key: Option<String>,
+) -> Result<nines_store::Applied, ApiError> {
+    store
+        .write(Batch {
+            deltas,
+            counters: Vec::new(),
+            idempotency_key,
+        })
+        .map_err(store_error)
+}
+
 /// `POST /api/v1/events`: NDJSON or a JSON array of events.
 pub async fn events(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     payload: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    state.config.auth.check(Access::Write, &headers)?;
-    store_of(&state)?;
-    let payload = body(payload, state.config.max_body_bytes)?;
-    let key = idempotency_key(&headers)?;
+    let (payload, key) = admit(&state, &headers, payload)?;
     blocking(move || {
         let specs = state.specs();
         let store = store_of(&state)?;
         let (deltas, summary) = parse_events(&payload, &specs.events, &state.window(store, now()))?;
-        let applied = store
-            .write(
-                &specs.catalog,
-                Batch {
-                    deltas,
-                    counters: Vec::new(),
-                    idempotency_key: key,
-                },
-            )
-            .map_err(store_error)?;
+        let applied = commit(store, deltas, key)?;
         Ok(Json(serde_json::json!({
             "accepted": true,
             "duplicate": applied.duplicate,
@@ -98,25 +116,13 @@ pub async fn counts(
     headers: HeaderMap,
     payload: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    state.config.auth.check(Access::Write, &headers)?;
-    store_of(&state)?;
-    let payload = body(payload, state.config.max_body_bytes)?;
-    let key = idempotency_key(&headers)?;
+    let (payload, key) = admit(&state, &headers, payload)?;
     blocking(move || {
         let specs = state.specs();
         let store = store_of(&state)?;
         let deltas = parse_counts(&payload, &specs.names, &state.window(store, now()))?;
         let records = deltas.len();
-        let applied = store
-            .write(
-                &specs.catalog,
-                Batch {
-                    deltas,
-                    counters: Vec::new(),
-                    idempotency_key: key,
-                },
-            )
-            .map_err(store_error)?;
+        let applied = commit(store, deltas, key)?;
         Ok(Json(serde_json::json!({
             "accepted": true,
             "duplicate": applied.duplicate,
@@ -160,7 +166,7 @@ pub async fn remote_write(
         let resolution = config.resolution;
         let mut summary = None;
         let applied = store
-            .write_with(&specs.catalog, |writer| {
+            .write_with(|writer| {
                 let (mut batch, counted) = to_batch(
                     &request,
                     &specs.remote_write,

@@ -42,34 +42,36 @@ fn render(report: &Report, format: &str) -> Result<Response, ApiError> {
     })
 }
 
+/// 404 with the services there are, unless `service` has SLOs.
+fn known_service(specs: &Specs, service: &str) -> Result<(), ApiError> {
+    let names = specs.catalog.service_names();
+    if names.iter().any(|name| name == service) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!(
+            "no service `{service}`; services: {}",
+            names.join(", ")
+        )))
+    }
+}
+
 /// The report of every SLO (of one service with `service=`) at `at` (now by default).
 async fn build_report(
     state: &Arc<AppState>,
     at: Millis,
     service: Option<String>,
 ) -> Result<Report, ApiError> {
-    let specs = state.specs();
-    if let Some(service) = &service
-        && !specs
-            .catalog
-            .service_names()
-            .iter()
-            .any(|name| name == service)
-    {
-        return Err(ApiError::not_found(format!(
-            "no service `{service}`; services: {}",
-            specs.catalog.service_names().join(", ")
-        )));
+    if let Some(service) = &service {
+        known_service(&state.specs(), service)?;
     }
     state
         .evaluate(at, move |specs, source| {
             let engine = Engine::new(&specs.catalog, Options::default());
-            let mut statuses = engine.evaluate_all(source, at);
-            if let Some(service) = &service {
-                statuses.retain(|status| &status.slo.service == service);
-            }
-            statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
-            Ok(Report::new(&statuses, at))
+            Ok(Report::of_service(
+                engine.evaluate_all(source, at),
+                at,
+                service.as_deref(),
+            ))
         })
         .await
 }
@@ -281,13 +283,7 @@ pub async fn gate(
         .ok_or_else(|| ApiError::query("`service` is required"))?
         .to_string();
     let change_type = params.get("change_type").map(str::to_string);
-    let specs = state.specs();
-    if !specs.catalog.service_names().contains(&service) {
-        return Err(ApiError::not_found(format!(
-            "no service `{service}`; services: {}",
-            specs.catalog.service_names().join(", ")
-        )));
-    }
+    known_service(&state.specs(), &service)?;
     let decision = state
         .evaluate(at, move |specs, source| {
             let engine = Engine::new(&specs.catalog, Options::default());

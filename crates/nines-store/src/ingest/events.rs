@@ -6,7 +6,7 @@
 //! with the line and the reason.
 
 use nines_core::expr::Filter;
-use nines_core::model::{Catalog, Indicator, MemberSource, Op, Sli, SliKind};
+use nines_core::model::{Catalog, Op, Sli, SliKind};
 use nines_core::source::Millis;
 
 use super::{BatchError, Window};
@@ -89,35 +89,8 @@ impl EventRules {
                 rules.push(rule);
             }
         };
-        for slo in &catalog.slos {
-            match &slo.indicator {
-                Indicator::Sli(_) => {
-                    let Some(sli) = slo.sli() else { continue };
-                    for objective in &slo.objectives {
-                        let threshold = objective
-                            .threshold
-                            .as_ref()
-                            .map(|threshold| (threshold.op, threshold.value));
-                        push(rule_for(slo.series_key(objective), sli, threshold));
-                    }
-                }
-                Indicator::Composite(composite) => {
-                    for member in &composite.members {
-                        if let MemberSource::Indicator { sli, objective } = &member.source {
-                            let Some(sli) = sli.get() else { continue };
-                            let threshold = objective
-                                .threshold
-                                .as_ref()
-                                .map(|threshold| (threshold.op, threshold.value));
-                            push(rule_for(
-                                format!("{}/{}/{}", slo.service, slo.name, member.name),
-                                sli,
-                                threshold,
-                            ));
-                        }
-                    }
-                }
-            }
+        for measured in catalog.measured_series() {
+            push(rule_for(measured.key(), measured.sli, measured.threshold()));
         }
         EventRules { rules }
     }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use prost::Message;
 use regex::Regex;
 
-use nines_core::model::{Catalog, Counted, Indicator, PromQuery, Sli, SliKind};
+use nines_core::model::{Catalog, Counted, PromQuery, Sli, SliKind};
 use nines_core::source::{Millis, millis};
 
 use super::{BatchError, aggregate};
@@ -94,7 +94,9 @@ impl Matcher {
 #[derive(Clone, Debug)]
 struct Rule {
     series: String,
-    side: Side,
+    /// Good and valid events per unit of counter increment, fixed by the side and by
+    /// whether the series has a `good` side too.
+    weights: (f64, f64),
     metric: String,
     matchers: Vec<(String, Matcher)>,
     /// Histogram buckets: the `le` bound this rule wants.
@@ -130,23 +132,20 @@ impl RemoteWriteRules {
     /// Rules for every SLI of `catalog` whose Prometheus source names counters.
     pub fn new(catalog: &Catalog) -> Self {
         let mut rules = RemoteWriteRules::default();
-        for slo in &catalog.slos {
-            let Indicator::Sli(_) = slo.indicator else {
+        // Composite members are fed by their own sources, not by remote write.
+        for measured in catalog.measured_series() {
+            if measured.member.is_some() {
                 continue;
-            };
-            let Some(sli) = slo.sli() else { continue };
-            for objective in &slo.objectives {
-                let series = slo.series_key(objective);
-                if rules.rules.iter().any(|rule| rule.series == series) {
-                    continue;
-                }
-                let threshold = objective
-                    .threshold
-                    .as_ref()
-                    .map(|threshold| threshold.value);
-                if !rules.add(series.clone(), sli, threshold) && sli.prometheus.is_some() {
-                    rules.unsupported.push(series);
-                }
+            }
+            let series = measured.key();
+            if rules.rules.iter().any(|rule| rule.series == series) {
+                continue;
+            }
+            let threshold = measured.threshold().map(|(_, bound)| bound);
+            if !rules.add(series.clone(), measured.sli, threshold)
+                && measured.sli.prometheus.is_some()
+            {
+                rules.unsupported.push(series);
             }
         }
         rules
@@ -207,10 +206,19 @@ impl RemoteWriteRules {
             }
             _ => return false,
         }
+        // A valid-side increment counts as good until a bad side says otherwise; when a
+        // `good` side exists, valid increments carry no goodness of their own.
+        let has_good = added.iter().any(|(side, _, _)| *side == Side::Good);
         for (side, (metric, matchers), le) in added {
+            let weights = match side {
+                Side::Good => (1.0, 0.0),
+                Side::Bad => (-1.0, 0.0),
+                Side::Valid if has_good => (0.0, 1.0),
+                Side::Valid => (1.0, 1.0),
+            };
             self.rules.push(Rule {
                 series: series.clone(),
-                side,
+                weights,
                 metric,
                 matchers,
                 le,
@@ -269,14 +277,6 @@ pub fn decode(body: &[u8]) -> Result<WriteRequest, BatchError> {
 /// Prometheus' staleness marker, a NaN with these bits.
 const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
 
-fn le_matches(value: &str, bound: f64) -> bool {
-    // `1`, `1.0` and `1e0` are the same bucket (Prometheus 3 writes `le` as floats).
-    value
-        .trim()
-        .parse::<f64>()
-        .is_ok_and(|le| (le - bound).abs() <= 1e-9 * bound.abs().max(1.0))
-}
-
 /// Turns a request into a batch: increments per interval, and the counters' new values.
 /// Samples older than `oldest` or newer than `newest` move the counters but add nothing.
 pub fn to_batch(
@@ -318,7 +318,7 @@ pub fn to_batch(
             })
             .filter(|rule| {
                 rule.le
-                    .is_none_or(|bound| le_matches(value_of("le"), bound))
+                    .is_none_or(|bound| nines_spec::promql::same_bucket(value_of("le"), bound))
             })
             .collect();
         if matched.is_empty() {
@@ -369,23 +369,7 @@ pub fn to_batch(
                 continue;
             }
             for rule in &matched {
-                let (good, valid) = match rule.side {
-                    Side::Good => (increment, 0.0),
-                    Side::Bad => (-increment, 0.0),
-                    Side::Valid => (increment, increment),
-                };
-                // A valid-side increment counts as good until a bad side says otherwise;
-                // for `good` selectors, valid increments carry no goodness of their own.
-                let good = if rule.side == Side::Valid
-                    && rules
-                        .rules
-                        .iter()
-                        .any(|other| other.series == rule.series && other.side == Side::Good)
-                {
-                    0.0
-                } else {
-                    good
-                };
+                let (good, valid) = (increment * rule.weights.0, increment * rule.weights.1);
                 deltas.push(Delta {
                     series: rule.series.clone(),
                     at: sample.timestamp,

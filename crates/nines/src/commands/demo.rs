@@ -58,13 +58,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
         let until = now.div_euclid(60_000) * 60_000;
         let deltas = history(&specs.catalog, now - 35 * DAY, until, &incidents);
         let intervals = deltas.len();
-        store.write(
-            &specs.catalog,
-            Batch {
-                deltas,
-                ..Batch::default()
-            },
-        )?;
+        store.write(Batch {
+            deltas,
+            ..Batch::default()
+        })?;
         bar.finish_and_clear();
         tracing::info!(intervals, "seeded 35 days of traffic");
     } else {
@@ -74,9 +71,11 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
     let table = {
         let engine = Engine::new(&specs.catalog, Options::default());
         let view = store.view();
-        let mut statuses = engine.evaluate_all(&*view, now);
-        statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
-        report::table(&Report::new(&statuses, now))
+        report::table(&Report::of_service(
+            engine.evaluate_all(&*view, now),
+            now,
+            None,
+        ))
     };
     if args.no_serve {
         output::data(&table);

@@ -81,6 +81,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
         TimeUnit::Ms => RequestTimeUnit::Milliseconds,
         TimeUnit::Us => RequestTimeUnit::Microseconds,
     };
+    let names = nines_counts::SeriesNames::new(&catalog);
     let mut counter = EventCounter::new(&rules, window);
     let mut counted = Vec::new();
     let mut records = 0;
@@ -138,7 +139,6 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
                     .map_err(|problem| {
                         fail(&format!("cannot read {}: {problem}", path.display()))
                     })?;
-                let names = nines_counts::SeriesNames::new(&catalog);
                 let name = path.display().to_string();
                 let is_json = path.extension().is_some_and(|extension| {
                     extension == "ndjson" || extension == "json" || extension == "jsonl"
@@ -170,13 +170,10 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
     let first: Option<Millis> = deltas.iter().map(|delta| delta.at).min();
     let last: Option<Millis> = deltas.iter().map(|delta| delta.at).max();
     let applied = store
-        .write(
-            &catalog,
-            Batch {
-                deltas,
-                ..Batch::default()
-            },
-        )
+        .write(Batch {
+            deltas,
+            ..Batch::default()
+        })
         .map_err(|problem| anyhow::anyhow!("{problem}; nothing was imported"))?;
     store.compact(&catalog, jiff::Timestamp::now().as_millisecond())?;
     let result = Summary {

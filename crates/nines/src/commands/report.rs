@@ -50,13 +50,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
     }
     let engine = Engine::new(&data.catalog, Options::default());
     let report = data.with_source(|source| {
-        let mut statuses = engine.evaluate_all(source, data.at);
-        if let Some(service) = &args.service {
-            statuses.retain(|status| &status.slo.service == service);
-        }
-        // Services in name order, SLOs in spec order within each.
-        statuses.sort_by(|a, b| a.slo.service.cmp(&b.slo.service));
-        Report::new(&statuses, data.at)
+        Report::of_service(
+            engine.evaluate_all(source, data.at),
+            data.at,
+            args.service.as_deref(),
+        )
     });
     match args.output {
         ReportFormat::Json => output::json(&report)?,
