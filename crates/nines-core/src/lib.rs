@@ -16,6 +16,7 @@ pub mod ratio;
 pub mod report;
 pub mod series;
 pub mod source;
+pub mod timestamp;
 
 pub use duration::Duration;
 pub use ratio::Ratio;

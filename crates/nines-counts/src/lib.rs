@@ -152,41 +152,10 @@ impl SeriesNames {
     }
 }
 
-/// Parses a timestamp: RFC 3339, or Unix seconds, or Unix milliseconds (13 digits or more).
+/// Parses a timestamp: RFC 3339, or Unix seconds, or Unix milliseconds (13 digits or more),
+/// within the range every timestamp in nines must lie in (`nines_core::timestamp`).
 pub fn parse_timestamp(text: &str) -> Result<Millis, String> {
-    let text = text.trim();
-    if !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-    {
-        let value: f64 = text
-            .parse()
-            .map_err(|_| format!("`{text}` is not a timestamp"))?;
-        let millis = if text
-            .split('.')
-            .next()
-            .unwrap_or_default()
-            .trim_start_matches('-')
-            .len()
-            >= 13
-        {
-            value
-        } else {
-            value * 1000.0
-        };
-        if millis.is_finite() && millis.abs() < 1e16 {
-            return Ok(millis.round() as Millis);
-        }
-        return Err(format!("`{text}` is out of range"));
-    }
-    text.parse::<jiff::Timestamp>()
-        .map(|ts| ts.as_millisecond())
-        .map_err(|_| {
-            format!(
-                "`{text}` is not a timestamp: use RFC 3339 (2026-11-01T00:00:00Z) or Unix seconds"
-            )
-        })
+    nines_core::timestamp::parse(text).map_err(|problem| problem.to_string())
 }
 
 fn count(text: &str, what: &str) -> Result<f64, String> {
