@@ -7,7 +7,8 @@ use crate::Duration;
 use crate::model::{Budgeting, Catalog, SliKind};
 use crate::series::IntervalSeries;
 use crate::source::{
-    Counts, DataError, DataSource, Interval, Millis, SliceCounts, SliceRule, TimeRange,
+    CountLimit, Counts, DataError, DataSource, Interval, MAX_CELL_COUNT, Millis, SliceCounts,
+    SliceRule, TimeRange,
 };
 
 /// Interval counts for any number of series, held in memory.
@@ -30,21 +31,38 @@ impl MemorySource {
             data: Vec::new(),
         }
     }
-    /// Adds counts for the interval of `series` containing `at`. Call
+    /// Adds whole counts for the interval of `series` containing `at`, or refuses (changing
+    /// no count) when the interval would pass [`MAX_CELL_COUNT`]. Call
     /// [`MemorySource::refresh`] once done writing.
-    pub fn add(&mut self, series: &str, at: Millis, good: f64, valid: f64) {
+    pub fn add_counts(
+        &mut self,
+        series: &str,
+        at: Millis,
+        good: i64,
+        valid: u64,
+    ) -> Result<(), CountLimit> {
         // Look up before inserting: no allocation for the name on the common path.
         if let Some(&slot) = self.index.get(series) {
-            self.data[slot as usize].add(at, good, valid);
-            return;
+            return self.data[slot as usize].add(at, good, valid);
         }
         let mut created = IntervalSeries::new(self.resolution);
-        created.add(at, good, valid);
+        created.add(at, good, valid)?;
         self.index.insert(
             series.into(),
             u32::try_from(self.data.len()).unwrap_or(u32::MAX),
         );
         self.data.push(created);
+        Ok(())
+    }
+    /// Adds generated counts (tests, benchmarks, the demo) written as `f64`: each is
+    /// rounded to a whole number and held within [`MAX_CELL_COUNT`]. Data from outside goes
+    /// through [`MemorySource::add_counts`], which refuses what does not fit.
+    pub fn add(&mut self, series: &str, at: Millis, good: f64, valid: f64) {
+        let limit = MAX_CELL_COUNT as f64;
+        let good = good.round().clamp(-limit, limit) as i64;
+        let valid = valid.round().clamp(0.0, limit) as u64;
+        let added = self.add_counts(series, at, good, valid);
+        debug_assert!(added.is_ok(), "generated counts past the cell ceiling");
     }
     /// The series named `series`, created empty when missing: for bulk loads that add
     /// many intervals to one series (one lookup instead of one per interval).

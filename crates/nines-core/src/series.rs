@@ -2,10 +2,14 @@
 //! time, in about 8 bytes per interval.
 //!
 //! Intervals live on a fixed grid (`resolution`, aligned to the epoch). Each cell holds
-//! its good and valid counts as `f32` (exact for integers up to 16,777,216 per interval)
-//! and a bit saying it had data. Every [`BLOCK`] cells we keep running totals in `f64`, so
-//! the totals up to any cell are a block total plus at most 63 cell additions: a 5-minute
-//! and a 30-day window cost the same. 30 days of 1-minute counts take about 350 KB.
+//! its good and valid counts as whole numbers (`i64`: good is signed because remote write
+//! subtracts bad events that may arrive before their interval's valid ones), at most
+//! [`MAX_CELL_COUNT`] each, and a bit saying it had data. Every [`BLOCK`] cells we keep
+//! running totals in 128-bit integers, which no number of cells can overflow, so the totals
+//! up to any cell are a block total plus at most `BLOCK - 1` cell additions: a 5-minute
+//! and a 30-day window cost the same, and every window sum is exact (counts are whole
+//! numbers; a busy minute never loses an event). 30 days of 1-minute counts take about
+//! 800 KB.
 //!
 //! Writes mark the block totals stale from the written cell's block on;
 //! [`IntervalSeries::refresh`] recomputes only that suffix, so appending at the end (the
@@ -16,8 +20,8 @@
 
 use crate::Duration;
 use crate::source::{
-    Counts, Interval, Millis, SliceCounts, SliceRule, TimeRange, aligned_slices, judge_slice,
-    millis,
+    CountLimit, Counts, Interval, MAX_CELL_COUNT, Millis, SliceCounts, SliceRule, TimeRange,
+    add_to_cell, aligned_slices, judge_slice, millis,
 };
 
 /// Cells per block of running totals: a query adds at most `BLOCK - 1` cells to a block
@@ -27,53 +31,71 @@ pub const BLOCK: usize = 16;
 
 /// Cells of one block with the running totals before them, side by side so that a window
 /// boundary reads one or two neighbouring cache lines, not four scattered arrays.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 struct Block {
     /// Good events of all cells before this block.
-    good_before: f64,
+    good_before: i128,
     /// Valid events of all cells before this block.
-    valid_before: f64,
+    valid_before: i128,
     /// Cells with data before this block.
     present_before: u64,
     /// One bit per cell of this block: the interval had data.
     present: u16,
-    /// Good and valid counts of each cell.
-    cells: [[f32; 2]; BLOCK],
+    /// Good and valid counts of each cell (valid is never negative).
+    cells: [[i64; 2]; BLOCK],
 }
 
-impl Default for Block {
-    fn default() -> Self {
-        Block {
-            good_before: 0.0,
-            valid_before: 0.0,
-            present_before: 0,
-            present: 0,
-            cells: [[0.0; 2]; BLOCK],
-        }
+/// Sums of the first `within` cells of a block. Each cell is at most 2^53 in magnitude and
+/// a block has at most 16, so the sums fit an `i64` (2^57) and are widened once.
+#[inline]
+fn cell_sums(cells: &[[i64; 2]]) -> (i128, i128) {
+    let (mut good, mut valid) = (0i64, 0i64);
+    for cell in cells {
+        good += cell[0];
+        valid += cell[1];
     }
+    (i128::from(good), i128::from(valid))
 }
+
+const _: () = assert!(
+    (BLOCK as u128) * (MAX_CELL_COUNT as u128) < i64::MAX as u128,
+    "a block's cell sums fit an i64"
+);
 
 /// The totals at the end of a block.
 fn block_end(block: &Block) -> Totals {
-    let mut totals = Totals {
-        good: block.good_before,
-        valid: block.valid_before,
-        present: block.present_before,
-    };
-    for cell in &block.cells {
-        totals.good += f64::from(cell[0]);
-        totals.valid += f64::from(cell[1]);
+    let (good, valid) = cell_sums(&block.cells);
+    Totals {
+        good: block.good_before + good,
+        valid: block.valid_before + valid,
+        present: block.present_before + u64::from(block.present.count_ones()),
     }
-    totals.present += u64::from(block.present.count_ones());
-    totals
 }
 
 /// Totals of the cells before a position.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Totals {
-    good: f64,
-    valid: f64,
+    good: i128,
+    valid: i128,
     present: u64,
+}
+
+/// Exact totals over a range: what [`Counts`] holds, before conversion to `f64`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExactCounts {
+    /// Good events (the sum of cells: negative only while bad events wait for valid ones).
+    pub good: i128,
+    /// Valid events.
+    pub valid: i128,
+    /// Intervals with data.
+    pub intervals_with_data: u64,
+}
+
+/// A whole-number total as the engine's `f64`: exact below 2^53, the nearest `f64` beyond;
+/// a negative total (bad events whose valid ones have not arrived) reads as zero.
+#[inline]
+fn to_f64(total: i128) -> f64 {
+    total.max(0) as f64
 }
 
 /// Judged slices of one slice length and rule.
@@ -189,9 +211,10 @@ impl IntervalSeries {
             .is_some_and(|block| block.present >> (position % BLOCK) & 1 == 1)
     }
 
-    /// Adds counts to the interval containing `at`. Call [`IntervalSeries::refresh`]
+    /// Adds whole counts to the interval containing `at`, or refuses (changing no count)
+    /// when the interval would pass [`MAX_CELL_COUNT`]. Call [`IntervalSeries::refresh`]
     /// before reading.
-    pub fn add(&mut self, at: Millis, good: f64, valid: f64) {
+    pub fn add(&mut self, at: Millis, good: i64, valid: u64) -> Result<(), CountLimit> {
         let index = at.div_euclid(self.resolution);
         let block_start = index.div_euclid(BLOCK as i64) * BLOCK as i64;
         if self.blocks.is_empty() {
@@ -212,10 +235,16 @@ impl IntervalSeries {
         self.len = self.len.max(position + 1);
         let block = &mut self.blocks[position / BLOCK];
         let cell = &mut block.cells[position % BLOCK];
-        cell[0] += good as f32;
-        cell[1] += valid as f32;
+        let (new_good, new_valid) = add_to_cell(
+            (cell[0], cell[1].unsigned_abs()),
+            (good, valid),
+            MAX_CELL_COUNT,
+        )?;
+        // Within MAX_CELL_COUNT, so within i64.
+        *cell = [new_good, new_valid as i64];
         block.present |= 1 << (position % BLOCK);
         self.stale_from = self.stale_from.min(position / BLOCK);
+        Ok(())
     }
 
     /// Drops cells that start before `before` (retention). Totals are rebuilt.
@@ -233,7 +262,7 @@ impl IntervalSeries {
         self.len -= whole * BLOCK;
         if let Some(block) = self.blocks.first_mut() {
             for cell in 0..cut % BLOCK {
-                block.cells[cell] = [0.0; 2];
+                block.cells[cell] = [0; 2];
                 block.present &= !(1 << cell);
             }
         }
@@ -283,10 +312,9 @@ impl IntervalSeries {
             present: block.present_before,
         };
         let within = position % BLOCK;
-        for cell in &block.cells[..within] {
-            totals.good += f64::from(cell[0]);
-            totals.valid += f64::from(cell[1]);
-        }
+        let (good, valid) = cell_sums(&block.cells[..within]);
+        totals.good += good;
+        totals.valid += valid;
         totals.present += u64::from((block.present & ((1u32 << within) - 1) as u16).count_ones());
         totals
     }
@@ -409,10 +437,26 @@ impl IntervalSeries {
         let (first_index, end_index) = self.grid(range);
         let (low, high) = (self.prefix(a), self.prefix(b));
         Counts {
-            good: (high.good - low.good).max(0.0),
-            valid: (high.valid - low.valid).max(0.0),
+            good: to_f64(high.good - low.good),
+            valid: to_f64(high.valid - low.valid),
             intervals_with_data: high.present - low.present,
             intervals: u64::try_from(end_index - first_index).unwrap_or(0),
+        }
+    }
+
+    /// Exact totals over `range` (intervals whose start lies in it), as integers. Requires
+    /// fresh totals.
+    pub fn sum_exact(&self, range: TimeRange) -> ExactCounts {
+        debug_assert!(
+            self.stale_from >= self.blocks.len(),
+            "refresh() before reading"
+        );
+        let (a, b) = self.positions(range);
+        let (low, high) = (self.prefix(a), self.prefix(b));
+        ExactCounts {
+            good: high.good - low.good,
+            valid: high.valid - low.valid,
+            intervals_with_data: high.present - low.present,
         }
     }
 
@@ -455,8 +499,8 @@ impl IntervalSeries {
         for (slot, first_index) in out.iter_mut().zip(&first[..count]) {
             let low = self.prefix(clamp(*first_index).min(end_position));
             *slot = Counts {
-                good: (high.good - low.good).max(0.0),
-                valid: (high.valid - low.valid).max(0.0),
+                good: to_f64(high.good - low.good),
+                valid: to_f64(high.valid - low.valid),
                 intervals_with_data: high.present.saturating_sub(low.present),
                 intervals: u64::try_from(end_index - first_index).unwrap_or(0),
             };
@@ -513,10 +557,11 @@ impl IntervalSeries {
             .filter(|position| self.is_present(*position))
             .map(|position| {
                 let cell = self.blocks[position / BLOCK].cells[position % BLOCK];
+                // Cells hold at most MAX_CELL_COUNT: exact as f64.
                 Interval {
                     start: (self.first + position as i64) * self.resolution,
-                    good: f64::from(cell[0]),
-                    valid: f64::from(cell[1]),
+                    good: cell[0] as f64,
+                    valid: cell[1] as f64,
                 }
             })
             .collect()
@@ -563,7 +608,9 @@ mod tests {
     fn series(points: &[(i64, f64, f64)]) -> IntervalSeries {
         let mut series = IntervalSeries::new(Duration::from_minutes(1));
         for &(minute, good, valid) in points {
-            series.add(minute * MINUTE, good, valid);
+            series
+                .add(minute * MINUTE, good as i64, valid as u64)
+                .unwrap();
         }
         series.refresh();
         series
@@ -618,10 +665,10 @@ mod tests {
     #[test]
     fn late_writes_refresh_only_what_changed() {
         let mut series = series(&[(0, 1.0, 1.0), (10, 1.0, 1.0)]);
-        series.add(5 * MINUTE, 0.0, 4.0);
+        series.add(5 * MINUTE, 0, 4).unwrap();
         series.refresh();
         assert_eq!(series.sum(TimeRange::new(0, 11 * MINUTE)).valid, 6.0);
-        series.add(-300 * MINUTE, 2.0, 2.0);
+        series.add(-300 * MINUTE, 2, 2).unwrap();
         series.refresh();
         let counts = series.sum(TimeRange::new(-400 * MINUTE, 11 * MINUTE));
         assert_eq!((counts.valid, counts.intervals_with_data), (8.0, 4));
@@ -682,7 +729,84 @@ mod tests {
         assert!(series.cell_count() < 51 + BLOCK, "{}", series.cell_count());
     }
 
+    #[test]
+    fn a_busy_minute_keeps_every_event() {
+        // issue 9.3: with f32 cells, 3 bad of 20,000,003 showed as 4 and +1 writes vanished.
+        let mut series = IntervalSeries::new(Duration::from_minutes(1));
+        series.add(0, 20_000_000, 20_000_003).unwrap();
+        series.refresh();
+        let counts = series.sum(TimeRange::new(0, MINUTE));
+        assert_eq!((counts.valid, counts.bad()), (20_000_003.0, 3.0));
+        for _ in 0..10 {
+            series.add(30_000, 1, 1).unwrap();
+        }
+        series.refresh();
+        let counts = series.sum(TimeRange::new(0, MINUTE));
+        assert_eq!((counts.good, counts.valid), (20_000_010.0, 20_000_013.0));
+    }
+
+    #[test]
+    fn the_cell_ceiling_refuses_without_changing_anything() {
+        // issue 9.1: counts that add past what a cell holds are refused, never infinite.
+        let mut series = IntervalSeries::new(Duration::from_minutes(1));
+        series.add(0, 0, MAX_CELL_COUNT).unwrap();
+        assert_eq!(series.add(0, 0, 1), Err(CountLimit(MAX_CELL_COUNT)));
+        assert!(series.add(0, i64::MAX, 0).is_err());
+        series.refresh();
+        let exact = series.sum_exact(TimeRange::new(0, MINUTE));
+        assert_eq!((exact.good, exact.valid), (0, i128::from(MAX_CELL_COUNT)));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn window_sums_equal_a_brute_force_sum(
+            points in proptest::collection::vec(
+                (
+                    0i64..3_000,
+                    proptest::prop_oneof![0u64..1_000, (MAX_CELL_COUNT - 1_000)..=MAX_CELL_COUNT],
+                    proptest::prop_oneof![0u64..1_000, (MAX_CELL_COUNT - 1_000)..=MAX_CELL_COUNT],
+                ),
+                0..120,
+            ),
+            ranges in proptest::collection::vec((-100i64..3_200, 0i64..3_300), 1..12),
+        ) {
+            // Window sums over the view equal a brute-force sum of the raw integer counts,
+            // including counts near the largest accepted value and windows across blocks.
+            let mut series = IntervalSeries::new(Duration::from_minutes(1));
+            let mut cells: std::collections::BTreeMap<i64, (i128, i128)> = Default::default();
+            for &(minute, good, extra) in &points {
+                let valid = good.saturating_add(extra).min(MAX_CELL_COUNT);
+                let cell = cells.entry(minute).or_default();
+                let accepted = cell.1 + i128::from(valid) <= i128::from(MAX_CELL_COUNT)
+                    && cell.0 + i128::from(good) <= i128::from(MAX_CELL_COUNT);
+                let result = series.add(minute * MINUTE + 17, good as i64, valid);
+                proptest::prop_assert_eq!(result.is_ok(), accepted);
+                if accepted {
+                    cell.0 += i128::from(good);
+                    cell.1 += i128::from(valid);
+                }
+            }
+            series.refresh();
+            for (start, length) in ranges {
+                let range = TimeRange::new(start * MINUTE, (start + length) * MINUTE);
+                let mut expected = (0i128, 0i128, 0u64);
+                for (minute, (good, valid)) in cells.range(start..start + length) {
+                    let _ = minute;
+                    expected.0 += good;
+                    expected.1 += valid;
+                    expected.2 += 1;
+                }
+                let exact = series.sum_exact(range);
+                proptest::prop_assert_eq!(
+                    (exact.good, exact.valid, exact.intervals_with_data),
+                    expected
+                );
+                let counts = series.sum(range);
+                proptest::prop_assert_eq!(counts.valid, expected.1 as f64);
+                proptest::prop_assert_eq!(counts.good, expected.0 as f64);
+            }
+        }
+
         #[test]
         fn slice_indexes_refreshed_after_late_writes_match_a_fresh_build(
             first in proptest::collection::vec((0i64..2_000, 0u32..10, 0u32..3), 1..100),
@@ -696,7 +820,7 @@ mod tests {
             incremental.prepare_slices(slice, rule);
             for &item in &later {
                 let (minute, good, valid) = point(item);
-                incremental.add(minute * MINUTE, good, valid);
+                incremental.add(minute * MINUTE, good as i64, valid as u64).unwrap();
             }
             incremental.refresh();
             let all: Vec<_> = first.iter().chain(&later).copied().map(point).collect();

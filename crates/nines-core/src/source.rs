@@ -50,7 +50,54 @@ pub fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// The most events one record may carry: a counts row's `valid`, one remote-write
+/// increment. 10^12 is far above any real interval (a trillion requests in one minute is
+/// 16 billion a second) and keeps every sum over a batch far from overflow; anything
+/// larger is a mistake (a float written as a count, a corrupted exporter) and is refused.
+pub const MAX_RECORD_COUNT: u64 = 1_000_000_000_000;
+
+/// The most events writes may put in one interval of one series at full resolution: 2^41
+/// (about 2.2 × 10^12, two full records). Chosen so that rolling 4,096 intervals up into
+/// one (an hour of one-second intervals is 3,600, a day of minutes 1,440) stays within
+/// [`MAX_CELL_COUNT`]. A write past it is refused with its reason; nothing overflows.
+pub const MAX_INTERVAL_COUNT: u64 = 1 << 41;
+
+/// The most any stored interval holds, roll-ups included: 2^53 − 1, the largest whole
+/// number an `f64` represents exactly, so an [`Interval`]'s counts are exact.
+pub const MAX_CELL_COUNT: u64 = (1 << 53) - 1;
+
+/// An interval would pass its ceiling: the write is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("an interval would hold more than {0} events, the most one interval may hold")]
+pub struct CountLimit(pub u64);
+
+/// Adds `add` (good, valid) to an interval's `cell`, or refuses when either would pass
+/// `ceiling` (capped at [`MAX_CELL_COUNT`]; good may be negative down to −ceiling while
+/// bad events wait for the valid ones of the same interval).
+#[inline]
+pub fn add_to_cell(
+    cell: (i64, u64),
+    add: (i64, u64),
+    ceiling: u64,
+) -> Result<(i64, u64), CountLimit> {
+    let ceiling = ceiling.min(MAX_CELL_COUNT);
+    let good = cell
+        .0
+        .checked_add(add.0)
+        .filter(|good| good.unsigned_abs() <= ceiling);
+    let valid = cell.1.checked_add(add.1).filter(|valid| *valid <= ceiling);
+    match (good, valid) {
+        (Some(good), Some(valid)) => Ok((good, valid)),
+        _ => Err(CountLimit(ceiling)),
+    }
+}
+
 /// Good and valid events over a range, and how much of the range had data.
+///
+/// Sources that store counts (the embedded store, counts files) sum whole numbers exactly
+/// (in 128-bit integers) and convert here: every total below 2^53 (9 × 10^15 events) is
+/// exact. Prometheus-compatible backends give extrapolated `increase()`s, which are not
+/// whole numbers.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Counts {
     /// Good events.
@@ -81,7 +128,8 @@ impl Counts {
     }
 }
 
-/// Counts of one interval, as a source stores them.
+/// Counts of one interval, as a source stores them (whole numbers from stores, exact in an
+/// `f64` since a stored interval holds at most [`MAX_CELL_COUNT`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
     /// Start of the interval.

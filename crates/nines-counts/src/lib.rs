@@ -7,16 +7,22 @@
 //! ```
 //!
 //! One row counts the events of one interval starting at `timestamp` (RFC 3339, or Unix
-//! seconds or milliseconds): `good` (or `bad`) and `valid` (also spelled `total`). Rows
+//! seconds or milliseconds): `good` (or `bad`) and `valid` (also spelled `total`), each a
+//! whole number from 0 to [`MAX_RECORD_COUNT`] (in JSON, an integer: not a string, not a
+//! fraction). Rows
 //! may come in any order and at any interval length; they are placed on the source's grid
 //! (one minute by default). `sli` names a series: `service/sli` (for an inline SLI, its
 //! SLO's name), `service/sli/objective` for an objective with its own threshold, or just
-//! `sli` when only one service has it.
+//! `sli` when only one service has it. A name that stands for two series (an SLO with two
+//! objectives of their own thresholds, named without the objective) is refused with the
+//! candidates.
 //!
 //! A file is read whole before anything is applied: one bad row rejects the file with its
 //! line number and the reason, and the source is left as it was.
 
 #![deny(missing_docs)]
+
+pub mod json;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,7 +30,7 @@ use std::path::{Path, PathBuf};
 use nines_core::Duration;
 use nines_core::memory::MemorySource;
 use nines_core::model::{Catalog, Indicator, MemberSource};
-use nines_core::source::Millis;
+use nines_core::source::{MAX_INTERVAL_COUNT, MAX_RECORD_COUNT, Millis};
 
 /// Why counts could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -50,16 +56,18 @@ pub enum CountsError {
 }
 
 /// One parsed row.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
     /// Interval start.
     pub at: Millis,
     /// The resolved series key.
     pub series: String,
-    /// Good events.
-    pub good: f64,
-    /// Valid events.
-    pub valid: f64,
+    /// Good events (at most `valid`).
+    pub good: u64,
+    /// Valid events (at most [`MAX_RECORD_COUNT`]).
+    pub valid: u64,
+    /// The line (or array item) it was read from, from 1.
+    pub line: usize,
 }
 
 /// Maps the names people write in counts files to series keys.
@@ -70,18 +78,39 @@ pub struct SeriesNames {
     known: Vec<String>,
 }
 
+/// Keeps names that stand for one series; moves those that stand for several to `ambiguous`.
+fn settle(
+    candidates: HashMap<String, Vec<String>>,
+    names: &mut HashMap<String, String>,
+    ambiguous: &mut HashMap<String, Vec<String>>,
+) {
+    for (name, mut keys) in candidates {
+        if names.contains_key(&name) {
+            continue;
+        }
+        keys.sort();
+        keys.dedup();
+        if keys.len() == 1 {
+            names.insert(name, keys.remove(0));
+        } else {
+            ambiguous.insert(name, keys);
+        }
+    }
+}
+
 impl SeriesNames {
     /// Every series `catalog` reads, with its aliases.
     pub fn new(catalog: &Catalog) -> Self {
         let mut names = SeriesNames::default();
         let mut bare: HashMap<String, Vec<String>> = HashMap::new();
-        let add = |names: &mut SeriesNames, key: String, aliases: Vec<String>| {
+        let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+        let mut add = |names: &mut SeriesNames, key: String, alias: Vec<String>| {
             if !names.known.contains(&key) {
                 names.known.push(key.clone());
             }
             names.names.insert(key.clone(), key.clone());
-            for alias in aliases {
-                names.names.entry(alias).or_insert_with(|| key.clone());
+            for alias in alias {
+                aliases.entry(alias).or_default().push(key.clone());
             }
         };
         for slo in &catalog.slos {
@@ -94,7 +123,8 @@ impl SeriesNames {
                             .map(|(_, rest)| rest.to_string())
                             .unwrap_or_default();
                         bare.entry(short).or_default().push(key.clone());
-                        // `service/slo` also names the SLO's (first) series.
+                        // `service/slo` also names the SLO's series, when it has one
+                        // (objectives with their own thresholds have one series each).
                         add(&mut names, key, vec![slo.qualified_name()]);
                     }
                 }
@@ -108,16 +138,9 @@ impl SeriesNames {
                 }
             }
         }
-        for (short, keys) in bare {
-            let mut keys = keys;
-            keys.sort();
-            keys.dedup();
-            if keys.len() == 1 {
-                names.names.entry(short).or_insert_with(|| keys[0].clone());
-            } else {
-                names.ambiguous.insert(short, keys);
-            }
-        }
+        // Full keys win; then `service/slo`; then bare names.
+        settle(aliases, &mut names.names, &mut names.ambiguous);
+        settle(bare, &mut names.names, &mut names.ambiguous);
         names.known.sort();
         names
     }
@@ -158,37 +181,98 @@ pub fn parse_timestamp(text: &str) -> Result<Millis, String> {
     nines_core::timestamp::parse(text).map_err(|problem| problem.to_string())
 }
 
-fn count(text: &str, what: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{what} `{}` is not a number", text.trim()))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!(
-            "{what} `{}` must be a finite number, zero or more",
-            text.trim()
-        ));
+/// Reads a count written as text (a CSV cell): decimal digits only, at most
+/// [`MAX_RECORD_COUNT`].
+pub fn count_from_text(text: &str, what: &str) -> Result<u64, String> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return match text.parse::<u64>() {
+            Ok(value) => within_record_limit(value, what),
+            Err(_) => Err(too_large(text, what)),
+        };
     }
-    Ok(value)
+    let hint = if text.starts_with('-') {
+        "counts are never negative"
+    } else if text.parse::<f64>().is_ok_and(f64::is_finite) {
+        "counts are whole numbers of events, written with digits only (10000, not 10000.5 or 1e4)"
+    } else {
+        "expected a whole number of events"
+    };
+    Err(format!("{what} `{text}` is not a count: {hint}"))
+}
+
+/// Reads a count from a JSON value: an integer from 0 to [`MAX_RECORD_COUNT`].
+pub fn count_from_json(value: &serde_json::Value, what: &str) -> Result<u64, String> {
+    match value {
+        serde_json::Value::Number(number) => {
+            if let Some(value) = number.as_u64() {
+                return within_record_limit(value, what);
+            }
+            let hint = if number.as_i64().is_some() || number.as_f64().is_some_and(|v| v < 0.0) {
+                "counts are never negative"
+            } else {
+                "a count is a JSON integer (10000, not 10000.5, 1e4 or 10000.0)"
+            };
+            Err(format!("{what} {number} is not a count: {hint}"))
+        }
+        serde_json::Value::String(text) => Err(format!(
+            "{what} \"{text}\" is a string: a count is a JSON integer, without quotes"
+        )),
+        other => Err(format!(
+            "{what} {other} is not a count: a count is a JSON integer"
+        )),
+    }
+}
+
+fn too_large(text: &str, what: &str) -> String {
+    format!(
+        "{what} {text} is more than one record may carry ({MAX_RECORD_COUNT} events; split it over intervals or records)"
+    )
+}
+
+fn within_record_limit(value: u64, what: &str) -> Result<u64, String> {
+    if value > MAX_RECORD_COUNT {
+        Err(too_large(&value.to_string(), what))
+    } else {
+        Ok(value)
+    }
+}
+
+/// A count as read, still to be checked against the others.
+enum Field<'a> {
+    /// A CSV cell.
+    Text(&'a str),
+    /// A JSON value.
+    Json(&'a serde_json::Value),
+}
+
+impl Field<'_> {
+    fn count(&self, what: &str) -> Result<u64, String> {
+        match self {
+            Field::Text(text) => count_from_text(text, what),
+            Field::Json(value) => count_from_json(value, what),
+        }
+    }
 }
 
 /// A row's fields before checking.
 struct RawRow<'a> {
     timestamp: &'a str,
     sli: &'a str,
-    good: Option<&'a str>,
-    bad: Option<&'a str>,
-    valid: &'a str,
+    good: Option<Field<'a>>,
+    bad: Option<Field<'a>>,
+    valid: Field<'a>,
+    line: usize,
 }
 
 fn check(raw: &RawRow<'_>, names: &SeriesNames) -> Result<Row, String> {
     let at = parse_timestamp(raw.timestamp)?;
     let series = names.resolve(raw.sli.trim())?.to_string();
-    let valid = count(raw.valid, "valid")?;
-    let good = match (raw.good, raw.bad) {
-        (Some(good), None) => count(good, "good")?,
+    let valid = raw.valid.count("valid")?;
+    let good = match (&raw.good, &raw.bad) {
+        (Some(good), None) => good.count("good")?,
         (None, Some(bad)) => {
-            let bad = count(bad, "bad")?;
+            let bad = bad.count("bad")?;
             if bad > valid {
                 return Err(format!("bad ({bad}) exceeds valid ({valid})"));
             }
@@ -204,6 +288,7 @@ fn check(raw: &RawRow<'_>, names: &SeriesNames) -> Result<Row, String> {
         series,
         good,
         valid,
+        line: raw.line,
     })
 }
 
@@ -269,9 +354,10 @@ pub fn parse_csv(file: &str, text: &str, names: &SeriesNames) -> Result<Vec<Row>
         let raw = RawRow {
             timestamp: field("timestamp").unwrap_or_default(),
             sli: field("sli").unwrap_or_default(),
-            good: field("good"),
-            bad: field("bad"),
-            valid: field("valid").unwrap_or_default(),
+            good: field("good").map(Field::Text),
+            bad: field("bad").map(Field::Text),
+            valid: Field::Text(field("valid").unwrap_or_default()),
+            line,
         };
         rows.push(check(&raw, names).map_err(|message| error(line, message))?);
     }
@@ -287,13 +373,13 @@ pub fn parse_ndjson(file: &str, text: &str, names: &SeriesNames) -> Result<Vec<R
         message,
     };
     if text.trim_start().starts_with('[') {
-        let items: Vec<serde_json::Value> = serde_json::from_str(text)
+        let items = json::parse_records(text)
             .map_err(|problem| error(problem.line(), format!("invalid JSON: {problem}")))?;
         return items
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                json_row(item, names)
+                json_row(item, names, index + 1)
                     .map_err(|message| error(index + 1, format!("item {}: {message}", index + 1)))
             })
             .collect();
@@ -303,14 +389,14 @@ pub fn parse_ndjson(file: &str, text: &str, names: &SeriesNames) -> Result<Vec<R
         if line.trim().is_empty() {
             continue;
         }
-        let value: serde_json::Value = serde_json::from_str(line)
+        let value = json::parse_record(line)
             .map_err(|problem| error(index + 1, format!("invalid JSON: {problem}")))?;
-        rows.push(json_row(&value, names).map_err(|message| error(index + 1, message))?);
+        rows.push(json_row(&value, names, index + 1).map_err(|message| error(index + 1, message))?);
     }
     Ok(rows)
 }
 
-fn json_row(value: &serde_json::Value, names: &SeriesNames) -> Result<Row, String> {
+fn json_row(value: &serde_json::Value, names: &SeriesNames, line: usize) -> Result<Row, String> {
     let object = value.as_object().ok_or("each line must be a JSON object")?;
     for key in object.keys() {
         if !matches!(
@@ -320,30 +406,40 @@ fn json_row(value: &serde_json::Value, names: &SeriesNames) -> Result<Row, Strin
             return Err(format!("unknown field `{key}`; {COLUMNS_HINT}"));
         }
     }
-    let text = |keys: &[&str]| -> Option<String> {
-        keys.iter()
-            .find_map(|key| object.get(*key))
-            .map(|value| match value {
-                serde_json::Value::String(text) => text.clone(),
-                other => other.to_string(),
-            })
+    let one_of = |keys: &[&str]| -> Result<Option<&serde_json::Value>, String> {
+        let present: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|key| object.contains_key(*key))
+            .collect();
+        if present.len() > 1 {
+            return Err(format!(
+                "`{}` name the same field: give one",
+                present.join("` and `")
+            ));
+        }
+        Ok(present.first().and_then(|key| object.get(*key)))
     };
-    let timestamp = text(&["timestamp", "time", "ts"]).ok_or("no `timestamp`")?;
-    let sli = match object.get("sli").or(object.get("series")) {
+    let timestamp = match one_of(&["timestamp", "time", "ts"])? {
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(serde_json::Value::Number(number)) => number.to_string(),
+        Some(other) => return Err(format!("`timestamp` {other} is not a timestamp")),
+        None => return Err("no `timestamp`".to_string()),
+    };
+    let sli = match one_of(&["sli", "series"])? {
         Some(serde_json::Value::String(name)) => name.clone(),
         Some(_) => return Err("`sli` must be a string".to_string()),
         None => return Err("no `sli`".to_string()),
     };
-    let valid = text(&["valid", "total"]).ok_or("no `valid`")?;
-    let good = text(&["good"]);
-    let bad = text(&["bad"]);
+    let valid = one_of(&["valid", "total"])?.ok_or("no `valid`")?;
     check(
         &RawRow {
             timestamp: &timestamp,
             sli: &sli,
-            good: good.as_deref(),
-            bad: bad.as_deref(),
-            valid: &valid,
+            good: object.get("good").map(Field::Json),
+            bad: object.get("bad").map(Field::Json),
+            valid: Field::Json(valid),
+            line,
         },
         names,
     )
@@ -371,10 +467,33 @@ pub fn load(
 ) -> Result<MemorySource, CountsError> {
     let names = SeriesNames::new(catalog);
     let mut source = MemorySource::new(resolution);
+    // Valid events per (series, interval) over every file: checked against the interval
+    // ceiling before a file is applied.
+    let mut totals: HashMap<(String, i64), u64> = HashMap::new();
+    let step = nines_core::source::millis(resolution).max(1);
     for path in paths {
         let rows = read(path, &names)?;
+        for row in &rows {
+            let total = totals
+                .entry((row.series.clone(), row.at.div_euclid(step)))
+                .or_default();
+            *total = total.saturating_add(row.valid);
+            if *total > MAX_INTERVAL_COUNT {
+                return Err(CountsError::Row {
+                    file: path.display().to_string(),
+                    line: row.line,
+                    message: format!(
+                        "the interval of {} for `{}` would hold more than {MAX_INTERVAL_COUNT} valid events, the most one interval may hold",
+                        nines_core::timestamp::format_millis(row.at),
+                        row.series
+                    ),
+                });
+            }
+        }
         for row in rows {
-            source.add(&row.series, row.at, row.good, row.valid);
+            // Cannot fail: the interval totals were checked above and rows never carry
+            // more good than valid events.
+            let _ = source.add_counts(&row.series, row.at, row.good as i64, row.valid);
         }
     }
     source.prepare(catalog);

@@ -198,34 +198,34 @@ impl History {
             out.push(Delta {
                 series: "api/availability".into(),
                 at: now.0,
-                good: valid - bad,
-                valid,
+                good: (valid - bad) as i64,
+                valid: valid as u64,
             });
             out.push(Delta {
                 series: "api/availability-month".into(),
                 at: now.0,
-                good: valid - bad,
-                valid,
+                good: (valid - bad) as i64,
+                valid: valid as u64,
             });
             out.push(Delta {
                 series: "ghost/long-window".into(),
                 at: now.0,
-                good: valid - bad,
-                valid,
+                good: (valid - bad) as i64,
+                valid: valid as u64,
             });
             let requests = now.6 - before.6;
             let within = now.5 - before.5;
             out.push(Delta {
                 series: "api/latency".into(),
                 at: now.0,
-                good: within,
-                valid: requests,
+                good: within as i64,
+                valid: requests as u64,
             });
             out.push(Delta {
                 series: "api/latency-hourly".into(),
                 at: now.0,
-                good: within,
-                valid: requests,
+                good: within as i64,
+                valid: requests as u64,
             });
         }
         out

@@ -145,6 +145,7 @@ fn sli() -> impl Strategy<Value = Sli> {
                         good,
                         bad,
                         field,
+                        unit: None,
                     });
                 }
                 if with_prometheus {

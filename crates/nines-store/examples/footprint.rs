@@ -73,12 +73,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (index, key) in series.iter().enumerate() {
             let deltas = (0..minutes)
                 .map(|minute| {
-                    let valid = (500 + (minute * 7 + index as i64 * 13) % 1000) as f64;
+                    let valid = 500 + (minute * 7 + index as i64 * 13) % 1000;
                     Delta {
                         series: key.clone(),
                         at: now - (minutes - minute) * MINUTE,
-                        good: valid - ((minute + index as i64) % 3) as f64,
-                        valid,
+                        good: valid - (minute + index as i64) % 3,
+                        valid: valid as u64,
                     }
                 })
                 .collect();

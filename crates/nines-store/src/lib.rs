@@ -16,5 +16,5 @@ pub mod ingest;
 pub mod store;
 pub mod tiered;
 
-pub use store::{Applied, Batch, Compacted, Delta, Store, StoreConfig, StoreError};
+pub use store::{Applied, Batch, Compacted, Delta, LoadReport, Store, StoreConfig, StoreError};
 pub use tiered::TieredSource;

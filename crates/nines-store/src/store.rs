@@ -14,7 +14,8 @@ use rustc_hash::FxHashMap;
 
 use nines_core::Duration;
 use nines_core::model::Catalog;
-use nines_core::source::{Millis, millis};
+use nines_core::source::{MAX_CELL_COUNT, MAX_INTERVAL_COUNT, Millis, millis};
+use nines_core::timestamp;
 
 use crate::chunk::{CHUNK, Chunk};
 use crate::tiered::TieredSource;
@@ -34,6 +35,16 @@ const COUNTERS: TableDefinition<&str, (f64, i64)> = TableDefinition::new("counte
 const IDEMPOTENCY: TableDefinition<&str, i64> = TableDefinition::new("idempotency");
 /// Settings the file was written with.
 const META: TableDefinition<&str, i64> = TableDefinition::new("meta");
+/// Chunks that did not decode when the store was opened, moved aside with their bytes so
+/// that the store opens and takes writes again: (tier, series id, chunk number) → bytes.
+const QUARANTINE: TableDefinition<(&str, u32, i64), &[u8]> = TableDefinition::new("quarantine");
+
+/// How far ahead of the clock a stored chunk may start and still be loaded. Ingestion
+/// refuses data more than the future skew (minutes) ahead, so only a store written by an
+/// older nines (which took any future timestamp) has chunks beyond it: those are left on
+/// disk, out of the view, with a warning (a single row at 2099 would otherwise make the
+/// view span 73 years of minutes, gigabytes).
+const LOAD_AHEAD: Duration = Duration::from_days(1);
 
 /// How the store keeps data.
 #[derive(Clone, Debug, PartialEq)]
@@ -119,6 +130,34 @@ pub enum StoreError {
     /// Stored bytes do not decode.
     #[error(transparent)]
     Corrupt(#[from] crate::chunk::CorruptChunk),
+    /// A write would take one interval of one series past the most it may hold; nothing of
+    /// the batch was applied.
+    #[error(
+        "the interval at {at} of `{series}` would hold more than {limit} events, the most one interval of one series may hold; nothing of the batch was applied"
+    )]
+    CountLimit {
+        /// The series.
+        series: String,
+        /// The interval's start, RFC 3339.
+        at: String,
+        /// The ceiling.
+        limit: u64,
+    },
+    /// A delta's timestamp lies outside the accepted range; nothing was applied.
+    #[error("{0}; nothing of the batch was applied")]
+    OutOfRange(#[from] timestamp::TimestampError),
+}
+
+impl StoreError {
+    /// A stable machine-readable code for errors the client caused (the batch is refused
+    /// and retrying it will not help), or `None` for the store's own failures.
+    pub fn client_code(&self) -> Option<&'static str> {
+        match self {
+            StoreError::CountLimit { .. } => Some("count_limit"),
+            StoreError::OutOfRange(_) => Some("out_of_window"),
+            _ => None,
+        }
+    }
 }
 
 macro_rules! db_error {
@@ -147,9 +186,9 @@ pub struct Delta {
     /// Any instant in the interval.
     pub at: Millis,
     /// Good events to add (negative for bad events reported on their own).
-    pub good: f64,
+    pub good: i64,
     /// Valid events to add.
-    pub valid: f64,
+    pub valid: u64,
 }
 
 /// One atomic write.
@@ -192,6 +231,7 @@ pub struct Store {
     /// what writers need: series ids and remote-write counters.
     writer: Mutex<WriterState>,
     view: RwLock<TieredSource>,
+    loaded: Mutex<LoadReport>,
 }
 
 impl std::fmt::Debug for Store {
@@ -213,7 +253,22 @@ pub struct WriterState {
 }
 
 /// One interval's counts within a chunk: (offset, good, valid).
-type Cell = (usize, f64, f64);
+type Cell = (usize, i64, u64);
+
+/// A chunk that did not decode: (tier, (series id, chunk number), its bytes, why).
+type Unreadable = (&'static str, (u32, i64), Vec<u8>, &'static str);
+
+/// What opening the store set aside, for the warning and for tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Chunks that did not decode, moved to the quarantine table.
+    pub quarantined: usize,
+    /// Chunks outside the accepted time range (or starting more than a day ahead of the
+    /// clock), left on disk and out of the view.
+    pub out_of_range: usize,
+    /// Counts of older stores that were fractional and were rounded to whole numbers.
+    pub rounded: usize,
+}
 
 fn chunk_of(index: i64) -> (i64, usize) {
     (
@@ -278,9 +333,18 @@ impl Store {
                 config.resolution,
                 config.coarse_resolution,
             )),
+            loaded: Mutex::new(LoadReport::default()),
         };
         store.load()?;
         Ok(store)
+    }
+
+    /// What the last load set aside (unreadable or out-of-range chunks).
+    pub fn load_report(&self) -> LoadReport {
+        self.loaded
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone()
     }
 
     /// The settings.
@@ -293,8 +357,14 @@ impl Store {
         &self.path
     }
 
-    /// Rebuilds the in-memory view and writer state from the file.
+    /// Rebuilds the in-memory view and writer state from the file. Chunks that do not
+    /// decode are moved to the quarantine table, and chunks outside the accepted time range
+    /// left out of the view, each with a warning: a store always opens.
     fn load(&self) -> Result<(), StoreError> {
+        let mut report = LoadReport::default();
+        let mut unreadable: Vec<Unreadable> = Vec::new();
+        let now = jiff::Timestamp::now().as_millisecond();
+        let latest_start = now.saturating_add(millis(LOAD_AHEAD));
         let transaction = self.db.begin_read()?;
         let series = transaction.open_table(SERIES)?;
         let mut names: HashMap<u32, String> = HashMap::new();
@@ -307,20 +377,48 @@ impl Store {
         let mut view = TieredSource::new(self.config.resolution, self.config.coarse_resolution);
         let fine_step = millis(self.config.resolution);
         let coarse_step = millis(self.config.coarse_resolution);
-        for (table, step, target) in [(FINE, fine_step, 0), (COARSE, coarse_step, 1)] {
+        for (tier, table, step) in [("fine", FINE, fine_step), ("coarse", COARSE, coarse_step)] {
             let table = transaction.open_table(table)?;
             for entry in table.iter()? {
                 let (key, bytes) = entry?;
                 let (id, chunk_number) = key.value();
                 let Some(name) = names.get(&id) else { continue };
-                let chunk = Chunk::decode(bytes.value())?;
-                let series = if target == 0 {
+                let start = chunk_number
+                    .saturating_mul(CHUNK as i64)
+                    .saturating_mul(step);
+                if !timestamp::in_range(start) || start > latest_start {
+                    tracing::warn!(
+                        series = %name,
+                        tier,
+                        start = %timestamp::format_millis(start),
+                        "a stored chunk lies outside the accepted time range or ahead of the clock: left on disk, not loaded"
+                    );
+                    report.out_of_range += 1;
+                    continue;
+                }
+                let chunk = match Chunk::decode_counting(bytes.value()) {
+                    Ok((chunk, rounded)) => {
+                        report.rounded += rounded;
+                        chunk
+                    }
+                    Err(problem) => {
+                        unreadable.push((
+                            tier,
+                            (id, chunk_number),
+                            bytes.value().to_vec(),
+                            problem.0,
+                        ));
+                        continue;
+                    }
+                };
+                let series = if tier == "fine" {
                     view.fine.series_mut(name)
                 } else {
                     view.coarse.series_mut(name)
                 };
                 for (offset, good, valid) in chunk.cells() {
-                    series.add(
+                    // Cannot fail: decoding checked every cell against the ceiling.
+                    let _ = series.add(
                         (chunk_number * CHUNK as i64 + offset as i64) * step,
                         good,
                         valid,
@@ -344,6 +442,17 @@ impl Store {
             let (key, value) = entry?;
             counter_state.insert(key.value().to_string(), value.value());
         }
+        drop(transaction);
+        if !unreadable.is_empty() {
+            self.quarantine(&unreadable, &names)?;
+            report.quarantined = unreadable.len();
+        }
+        if report.rounded > 0 {
+            tracing::warn!(
+                values = report.rounded,
+                "the store was written before counts were whole numbers: fractional counts were rounded to the nearest whole number"
+            );
+        }
         *self
             .view
             .write()
@@ -354,6 +463,44 @@ impl Store {
             .unwrap_or_else(|poison| poison.into_inner());
         writer.ids = ids;
         writer.counters = counter_state;
+        *self
+            .loaded
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner()) = report;
+        Ok(())
+    }
+
+    /// Moves chunks that do not decode out of the way (bytes kept in the quarantine
+    /// table), so that later writes to their intervals start afresh instead of failing.
+    fn quarantine(
+        &self,
+        chunks: &[Unreadable],
+        names: &HashMap<u32, String>,
+    ) -> Result<(), StoreError> {
+        let mut transaction = self.db.begin_write()?;
+        transaction.set_durability(redb::Durability::Immediate)?;
+        {
+            let mut quarantine = transaction.open_table(QUARANTINE)?;
+            for (tier, key, bytes, reason) in chunks {
+                let step = if *tier == "fine" {
+                    millis(self.config.resolution)
+                } else {
+                    millis(self.config.coarse_resolution)
+                };
+                tracing::warn!(
+                    series = %names.get(&key.0).map_or("?", String::as_str),
+                    tier,
+                    start = %timestamp::format_millis(key.1.saturating_mul(CHUNK as i64).saturating_mul(step)),
+                    reason,
+                    "a stored chunk does not decode: moved to the quarantine table, its intervals are missing from the data"
+                );
+                quarantine.insert((*tier, key.0, key.1), bytes.as_slice())?;
+                let mut table =
+                    transaction.open_table(if *tier == "fine" { FINE } else { COARSE })?;
+                table.remove(*key)?;
+            }
+        }
+        transaction.commit()?;
         Ok(())
     }
 
@@ -420,6 +567,7 @@ impl Store {
             let mut next_id = writer.ids.values().copied().max().map_or(0, |id| id + 1);
             let mut grouped: HashMap<(u32, i64), Vec<Cell>> = HashMap::new();
             for delta in &batch.deltas {
+                timestamp::check(delta.at)?;
                 let id = match writer
                     .ids
                     .get(&delta.series)
@@ -444,13 +592,30 @@ impl Store {
             }
             drop(series_table);
             let mut fine = transaction.open_table(FINE)?;
+            let mut names_by_id: Option<HashMap<u32, &str>> = None;
             for (key, cells) in &grouped {
                 let mut chunk = match fine.get(*key)? {
                     Some(bytes) => Chunk::decode(bytes.value())?,
                     None => Chunk::default(),
                 };
                 for &(offset, good, valid) in cells {
-                    chunk.add(offset, good, valid);
+                    if chunk.add(offset, good, valid, MAX_INTERVAL_COUNT).is_err() {
+                        let names = names_by_id.get_or_insert_with(|| {
+                            writer
+                                .ids
+                                .iter()
+                                .chain(&new_ids)
+                                .map(|(name, id)| (*id, name.as_str()))
+                                .collect()
+                        });
+                        let index = key.1 * CHUNK as i64 + offset as i64;
+                        // Dropping the transaction aborts it: nothing of the batch is kept.
+                        return Err(StoreError::CountLimit {
+                            series: names.get(&key.0).copied().unwrap_or("?").to_string(),
+                            at: timestamp::format_millis(index * step),
+                            limit: MAX_INTERVAL_COUNT,
+                        });
+                    }
                     intervals += 1;
                 }
                 fine.insert(*key, chunk.encode().as_slice())?;
@@ -474,8 +639,10 @@ impl Store {
             .write()
             .unwrap_or_else(|poison| poison.into_inner());
         for delta in &batch.deltas {
-            view.fine
-                .add(&delta.series, delta.at, delta.good, delta.valid);
+            // Cannot fail: the durable chunks took the same counts within a lower ceiling.
+            let _ = view
+                .fine
+                .add_counts(&delta.series, delta.at, delta.good, delta.valid);
         }
         view.fine.refresh();
         Ok(Applied {
@@ -520,7 +687,8 @@ impl Store {
                 for (offset, good, valid) in chunk.cells() {
                     let at = (chunk_number * CHUNK as i64 + offset as i64) * fine_step;
                     if at >= boundary {
-                        kept.add(offset, good, valid);
+                        // Cannot fail: the same counts were in this chunk already.
+                        let _ = kept.add(offset, good, valid, MAX_CELL_COUNT);
                         continue;
                     }
                     let (coarse_chunk, coarse_offset) = chunk_of(at.div_euclid(coarse_step));
@@ -534,7 +702,16 @@ impl Store {
                             entry.insert(existing)
                         }
                     };
-                    target.add(coarse_offset, good, valid);
+                    if target
+                        .add(coarse_offset, good, valid, MAX_CELL_COUNT)
+                        .is_err()
+                    {
+                        return Err(StoreError::Database(format!(
+                            "rolling up {} at {} would pass {MAX_CELL_COUNT} events in one roll-up interval: use a roll-up resolution at most 4,096 times the full resolution",
+                            id,
+                            timestamp::format_millis(at)
+                        )));
+                    }
                 }
                 if kept.is_empty() {
                     fine.remove((*id, *chunk_number))?;

@@ -96,7 +96,6 @@ fn total(store: &Store, series: &str) -> (f64, f64) {
 #[test]
 fn acknowledged_writes_survive_a_reopen() {
     let directory = TempDir::new("reopen");
-    let catalog = catalog();
     {
         let store = Store::open(&directory.0, StoreConfig::default()).unwrap();
         let batch = Batch {
@@ -104,20 +103,20 @@ fn acknowledged_writes_survive_a_reopen() {
                 Delta {
                     series: "shop/availability".into(),
                     at: NOW - 5 * MINUTE,
-                    good: 9.0,
-                    valid: 10.0,
+                    good: 9,
+                    valid: 10,
                 },
                 Delta {
                     series: "shop/availability".into(),
                     at: NOW - MINUTE,
-                    good: 5.0,
-                    valid: 5.0,
+                    good: 5,
+                    valid: 5,
                 },
                 Delta {
                     series: "shop/latency".into(),
                     at: NOW - 200 * MINUTE,
-                    good: 1.0,
-                    valid: 2.0,
+                    good: 1,
+                    valid: 2,
                 },
             ],
             ..Batch::default()
@@ -134,14 +133,13 @@ fn acknowledged_writes_survive_a_reopen() {
 #[test]
 fn a_retried_batch_with_the_same_key_counts_once() {
     let directory = TempDir::new("idempotency");
-    let catalog = catalog();
     let store = Store::open(&directory.0, StoreConfig::default()).unwrap();
     let batch = Batch {
         deltas: vec![Delta {
             series: "shop/availability".into(),
             at: NOW,
-            good: 1.0,
-            valid: 1.0,
+            good: 1,
+            valid: 1,
         }],
         idempotency_key: Some("batch-42".into()),
         ..Batch::default()
@@ -172,16 +170,16 @@ fn compaction_rolls_old_data_up_and_keeps_the_totals() {
         deltas.push(Delta {
             series: "shop/availability".into(),
             at: NOW - minute * MINUTE,
-            good: 1.0,
-            valid: 1.0,
+            good: 1,
+            valid: 1,
         });
     }
     // Far past: dropped by roll-up retention.
     deltas.push(Delta {
         series: "shop/availability".into(),
         at: NOW - 20 * 24 * 60 * MINUTE,
-        good: 7.0,
-        valid: 7.0,
+        good: 7,
+        valid: 7,
     });
     store
         .write(Batch {
@@ -248,13 +246,13 @@ fn events_feed_every_sli_whose_filters_they_match() {
         deltas
             .iter()
             .filter(|delta| delta.series == series)
-            .fold((0.0, 0.0), |acc, delta| {
+            .fold((0, 0), |acc, delta| {
                 (acc.0 + delta.good, acc.1 + delta.valid)
             })
     };
-    assert_eq!(sum("shop/availability"), (2.0, 3.0));
+    assert_eq!(sum("shop/availability"), (2, 3));
     // 0.1 s is fast; 0.5 s and 450 ms are slow.
-    assert_eq!(sum("shop/latency"), (1.0, 3.0));
+    assert_eq!(sum("shop/latency"), (1, 3));
 }
 
 #[test]

@@ -191,8 +191,9 @@ pub fn history(catalog: &Catalog, start: Millis, end: Millis, incidents: &Incide
             deltas.push(Delta {
                 series: key.clone(),
                 at,
-                good,
-                valid,
+                // Whole numbers already (rounded traffic, whole portions).
+                good: good as i64,
+                valid: valid as u64,
             });
         }
         at += MINUTE;
@@ -303,7 +304,12 @@ mod tests {
         let incidents = Incidents::at(now);
         let mut source = MemorySource::new(nines_core::Duration::from_minutes(1));
         for delta in history(&catalog, now - 35 * DAY, now, &incidents) {
-            source.add(&delta.series, delta.at, delta.good, delta.valid);
+            source.add(
+                &delta.series,
+                delta.at,
+                delta.good as f64,
+                delta.valid as f64,
+            );
         }
         source.prepare(&catalog);
         let engine = Engine::new(&catalog, Options::default());

@@ -29,6 +29,7 @@ fn sli() -> Sli {
         good: Some(Filter::parse("status < 500").unwrap()),
         bad: None,
         field: None,
+        unit: None,
     });
     sli
 }

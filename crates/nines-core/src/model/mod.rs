@@ -24,8 +24,8 @@ pub use people::{Approval, DEFAULT_REVIEW_INTERVAL, Ownership, Review};
 pub use policy::{Action, Condition, ErrorBudgetPolicy, PolicyState};
 pub use sla::{CreditTier, Sla};
 pub use sli::{
-    Counted, EventSource, ExternalSource, Op, PromQuery, PrometheusSource, RawKind, Sli, SliKind,
-    is_selector,
+    Counted, EventSource, ExternalSource, FieldUnit, Op, PromQuery, PrometheusSource, RawKind, Sli,
+    SliKind, is_selector,
 };
 pub use slo::{
     Budgeting, Composite, CompositeMember, DEFAULT_OBJECTIVE, Indicator, MemberSource, Objective,

@@ -154,9 +154,58 @@ pub struct EventSource {
     pub good: Option<Filter>,
     /// Which valid events are bad (ratio SLIs counting bad events).
     pub bad: Option<Filter>,
-    /// The attribute holding the measured value (latency in seconds, or the value a
-    /// threshold SLI compares).
+    /// The attribute holding the measured value (latency in seconds unless `unit` says
+    /// otherwise, or the value a threshold SLI compares): an attribute path such as
+    /// `latency_ms` or `http.duration`.
     pub field: Option<String>,
+    /// The unit of a latency field's bare numbers (seconds when absent). Strings such as
+    /// `"250ms"` carry their own unit.
+    pub unit: Option<FieldUnit>,
+}
+
+/// The unit a latency field's numbers are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldUnit {
+    /// Seconds (`s`).
+    Seconds,
+    /// Milliseconds (`ms`).
+    Milliseconds,
+    /// Microseconds (`us` or `µs`).
+    Microseconds,
+    /// Nanoseconds (`ns`).
+    Nanoseconds,
+}
+
+impl FieldUnit {
+    /// Reads `s`, `ms`, `us` (or `µs`) or `ns`.
+    pub fn parse(text: &str) -> Option<FieldUnit> {
+        match text.trim() {
+            "s" | "seconds" => Some(FieldUnit::Seconds),
+            "ms" | "milliseconds" => Some(FieldUnit::Milliseconds),
+            "us" | "µs" | "microseconds" => Some(FieldUnit::Microseconds),
+            "ns" | "nanoseconds" => Some(FieldUnit::Nanoseconds),
+            _ => None,
+        }
+    }
+    /// The short name, as a spec writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldUnit::Seconds => "s",
+            FieldUnit::Milliseconds => "ms",
+            FieldUnit::Microseconds => "us",
+            FieldUnit::Nanoseconds => "ns",
+        }
+    }
+    /// `value` in this unit, in seconds (one correctly rounded division, so `250` ms
+    /// compares equal to a 250 ms threshold).
+    pub fn to_seconds(self, value: f64) -> f64 {
+        match self {
+            FieldUnit::Seconds => value,
+            FieldUnit::Milliseconds => value / 1e3,
+            FieldUnit::Microseconds => value / 1e6,
+            FieldUnit::Nanoseconds => value / 1e9,
+        }
+    }
 }
 
 /// A Prometheus-compatible backend's view of an SLI.

@@ -54,7 +54,17 @@ fn store_of(state: &AppState) -> Result<&nines_store::Store, ApiError> {
 }
 
 fn store_error(error: nines_store::StoreError) -> ApiError {
-    ApiError::internal(format!("{error}; the batch was not applied, retry it"))
+    // Refusals the client caused (an interval past its ceiling, a timestamp out of range):
+    // retrying will not help.
+    match error.client_code() {
+        Some("count_limit") => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "count_limit",
+            error.to_string(),
+        ),
+        Some(code) => ApiError::new(StatusCode::BAD_REQUEST, code, error.to_string()),
+        None => ApiError::internal(format!("{error}; the batch was not applied, retry it")),
+    }
 }
 
 /// What every write endpoint checks first: the write token, that this server ingests,

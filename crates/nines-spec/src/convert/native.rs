@@ -307,6 +307,11 @@ pub(super) fn events_value(sli: &Sli) -> Option<Value> {
             .map(|filter| filter.source().to_string()),
     );
     insert_some(&mut map, "field", events.field.clone());
+    insert_some(
+        &mut map,
+        "unit",
+        events.unit.map(|unit| unit.name().to_string()),
+    );
     Some(Value::Object(map))
 }
 

@@ -3,10 +3,18 @@
 //! One event may feed several SLIs. A batch is NDJSON (one JSON object per line) or a
 //! JSON array; the `timestamp` (also `time`, `ts`) is RFC 3339 or Unix seconds or
 //! milliseconds, and defaults to the time of receipt. Any error rejects the whole batch
-//! with the line and the reason.
+//! with the line and the reason; an object naming the same key twice is an error.
+//!
+//! Latency and threshold SLIs read a number from the event (`events.field`). A latency
+//! field holds seconds unless the spec says `unit: ms` (or `us`, `ns`); a string such as
+//! `"250ms"` is read as a duration whatever the unit. An event that passes an SLI's `valid`
+//! filter but lacks the field, or holds something that is not a number there, cannot be
+//! judged: it is not counted, and the summary says how many there were per SLI.
+
+use std::collections::BTreeMap;
 
 use nines_core::expr::Filter;
-use nines_core::model::{Catalog, Op, Sli, SliKind};
+use nines_core::model::{Catalog, FieldUnit, Op, Sli, SliKind};
 use nines_core::source::Millis;
 
 use super::{BatchError, Window};
@@ -24,6 +32,8 @@ enum Good {
         field: Vec<String>,
         op: Op,
         bound: f64,
+        /// The unit bare numbers are in, for latency fields (seconds when absent).
+        unit: Option<FieldUnit>,
     },
     /// Every valid event is good (a ratio with no side given: nothing can fail).
     Always,
@@ -49,21 +59,31 @@ fn path(field: &str) -> Vec<String> {
 
 fn rule_for(series: String, sli: &Sli, threshold: Option<(Op, f64)>) -> Option<Rule> {
     let events = sli.events.as_ref()?;
+    let unit = events.unit;
     let good = match (&sli.kind, threshold) {
-        (SliKind::Latency { .. } | SliKind::Threshold { .. }, Some((op, bound))) => Good::Field {
+        (SliKind::Latency { .. }, Some((op, bound))) => Good::Field {
             field: path(events.field.as_deref()?),
             op,
             bound,
+            unit,
+        },
+        (SliKind::Threshold { .. }, Some((op, bound))) => Good::Field {
+            field: path(events.field.as_deref()?),
+            op,
+            bound,
+            unit: None,
         },
         (SliKind::Latency { threshold }, None) => Good::Field {
             field: path(events.field.as_deref()?),
             op: Op::Lte,
             bound: threshold.as_secs_f64(),
+            unit,
         },
         (SliKind::Threshold { op, value }, None) => Good::Field {
             field: path(events.field.as_deref()?),
             op: *op,
             bound: *value,
+            unit: None,
         },
         (SliKind::Ratio { .. } | SliKind::Raw { .. }, _) => match (&events.good, &events.bad) {
             (Some(good), _) => Good::When(good.clone()),
@@ -104,22 +124,46 @@ impl EventRules {
     }
 }
 
-fn number_at(event: &serde_json::Value, path: &[String]) -> Option<f64> {
+/// Why an event's measured value could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unreadable {
+    /// The attribute is absent.
+    Missing,
+    /// The attribute holds something that is not a number or a duration.
+    WrongType,
+}
+
+/// The measured value at `path`: a JSON number or numeric string (in `unit`, converted to
+/// seconds when given), or a duration string such as `"250ms"` (in seconds).
+fn number_at(
+    event: &serde_json::Value,
+    path: &[String],
+    unit: Option<FieldUnit>,
+) -> Result<f64, Unreadable> {
     let mut current = event;
     for segment in path {
-        current = current.as_object()?.get(segment)?;
+        current = current
+            .as_object()
+            .ok_or(Unreadable::Missing)?
+            .get(segment)
+            .ok_or(Unreadable::Missing)?;
     }
+    let in_unit = |value: f64| unit.map_or(value, |unit| unit.to_seconds(value));
     match current {
-        serde_json::Value::Number(number) => number.as_f64(),
-        serde_json::Value::String(text) => text.trim().parse::<f64>().ok().or_else(|| {
-            text.trim()
-                .parse::<nines_core::Duration>()
-                .ok()
-                .map(nines_core::Duration::as_secs_f64)
-        }),
+        serde_json::Value::Number(number) => number.as_f64().map(in_unit),
+        serde_json::Value::String(text) => {
+            text.trim().parse::<f64>().ok().map(in_unit).or_else(|| {
+                text.trim()
+                    .parse::<nines_core::Duration>()
+                    .ok()
+                    .map(nines_core::Duration::as_secs_f64)
+            })
+        }
+        serde_json::Value::Null => return Err(Unreadable::Missing),
         _ => None,
     }
     .filter(|value| value.is_finite())
+    .ok_or(Unreadable::WrongType)
 }
 
 /// The instant of an event.
@@ -134,18 +178,8 @@ pub fn event_time(event: &serde_json::Value, received: Millis) -> Result<Millis,
         None => Ok(received),
         Some(serde_json::Value::String(text)) => nines_counts::parse_timestamp(text),
         Some(serde_json::Value::Number(number)) => {
-            // The same rule as text: 13 digits or more are milliseconds, else seconds.
-            match number.as_f64() {
-                Some(value) if value.is_finite() && value.abs() < 1e16 => {
-                    let millis = if value.abs() >= 1e12 {
-                        value
-                    } else {
-                        value * 1000.0
-                    };
-                    Ok(millis.round() as Millis)
-                }
-                _ => Err(format!("`timestamp` {number} is out of range")),
-            }
+            // The same rule and range as text: 13 digits or more are milliseconds.
+            nines_counts::parse_timestamp(&number.to_string())
         }
         Some(other) => Err(format!(
             "`timestamp` must be a string or a number, found {other}"
@@ -154,10 +188,17 @@ pub fn event_time(event: &serde_json::Value, received: Millis) -> Result<Millis,
 }
 
 /// Per (rule, interval): good and valid counts of the batch so far.
-type Sums = rustc_hash::FxHashMap<(u32, i64), (f64, f64)>;
+type Sums = rustc_hash::FxHashMap<(u32, i64), (u64, u64)>;
 
-/// Counts one event into every series it feeds; returns how many.
-fn feed(rules: &EventRules, event: &serde_json::Value, interval: i64, sums: &mut Sums) -> usize {
+/// Counts one event into every series it feeds; returns how many. Events a rule cannot
+/// judge (its measured field missing or not a number) are counted in `unmeasured`.
+fn feed(
+    rules: &EventRules,
+    event: &serde_json::Value,
+    interval: i64,
+    sums: &mut Sums,
+    unmeasured: &mut [Unmeasured],
+) -> usize {
     let mut fed = 0;
     for (index, rule) in rules.rules.iter().enumerate() {
         if !rule
@@ -170,19 +211,48 @@ fn feed(rules: &EventRules, event: &serde_json::Value, interval: i64, sums: &mut
         let good = match &rule.good {
             Good::When(filter) => filter.matches(event),
             Good::Unless(filter) => !filter.matches(event),
-            Good::Field { field, op, bound } => match number_at(event, field) {
-                Some(value) => op.holds(value, *bound),
-                // An event without the measured value cannot be judged: it does not count.
-                None => continue,
+            Good::Field {
+                field,
+                op,
+                bound,
+                unit,
+            } => match number_at(event, field, *unit) {
+                Ok(value) => op.holds(value, *bound),
+                // An event without the measured value cannot be judged: it does not
+                // count, and the summary says so.
+                Err(Unreadable::Missing) => {
+                    unmeasured[index].missing_field += 1;
+                    continue;
+                }
+                Err(Unreadable::WrongType) => {
+                    unmeasured[index].wrong_type += 1;
+                    continue;
+                }
             },
             Good::Always => true,
         };
         let entry = sums.entry((index as u32, interval)).or_default();
-        entry.0 += if good { 1.0 } else { 0.0 };
-        entry.1 += 1.0;
+        entry.0 += u64::from(good);
+        entry.1 += 1;
         fed += 1;
     }
     fed
+}
+
+/// Events an SLI's `valid` filter took but that it could not judge.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Unmeasured {
+    /// The measured field was absent (or null).
+    pub missing_field: u64,
+    /// The measured field held something that is not a number or a duration.
+    pub wrong_type: u64,
+}
+
+impl Unmeasured {
+    /// Both together.
+    pub fn total(&self) -> u64 {
+        self.missing_field + self.wrong_type
+    }
 }
 
 /// What a batch of events becomes.
@@ -192,6 +262,10 @@ pub struct EventSummary {
     pub events: usize,
     /// Events that fed no SLI.
     pub unmatched: usize,
+    /// Per series (of latency and threshold SLIs): events that passed its `valid` filter
+    /// but lacked the measured field or held a wrong type there, so were not counted.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unmeasured: BTreeMap<String, Unmeasured>,
 }
 
 /// Events counted so far, per series and interval: what a batch (or an import) becomes.
@@ -201,6 +275,7 @@ pub struct EventCounter<'r> {
     window: Window,
     step: i64,
     sums: Sums,
+    unmeasured: Vec<Unmeasured>,
     /// What was read.
     pub summary: EventSummary,
 }
@@ -213,6 +288,7 @@ impl<'r> EventCounter<'r> {
             window,
             step: nines_core::source::millis(window.resolution).max(1),
             sums: Sums::default(),
+            unmeasured: vec![Unmeasured::default(); rules.rules.len()],
             summary: EventSummary::default(),
         }
     }
@@ -235,22 +311,38 @@ impl<'r> EventCounter<'r> {
             .check(at)
             .map_err(|message| BatchError::new(line, "out_of_window", message))?;
         self.summary.events += 1;
-        if feed(self.rules, event, at.div_euclid(self.step), &mut self.sums) == 0 {
+        let interval = at.div_euclid(self.step);
+        if feed(
+            self.rules,
+            event,
+            interval,
+            &mut self.sums,
+            &mut self.unmeasured,
+        ) == 0
+        {
             self.summary.unmatched += 1;
         }
         Ok(())
     }
 
     /// The deltas, sorted by series and time.
-    pub fn finish(self) -> (Vec<Delta>, EventSummary) {
+    pub fn finish(mut self) -> (Vec<Delta>, EventSummary) {
         let step = self.step;
+        for (rule, unmeasured) in self.rules.rules.iter().zip(&self.unmeasured) {
+            if unmeasured.total() > 0 {
+                self.summary
+                    .unmeasured
+                    .insert(rule.series.clone(), *unmeasured);
+            }
+        }
         let mut deltas: Vec<Delta> = self
             .sums
             .into_iter()
             .map(|((rule, interval), (good, valid))| Delta {
                 series: self.rules.rules[rule as usize].series.clone(),
                 at: interval * step,
-                good,
+                // At most the events of one batch or import, far below i64::MAX.
+                good: i64::try_from(good).unwrap_or(i64::MAX),
                 valid,
             })
             .collect();
@@ -275,7 +367,7 @@ pub fn parse_events(
     })?;
     let mut counter = EventCounter::new(rules, *window);
     if text.trim_start().starts_with('[') {
-        let events: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|problem| {
+        let events = nines_counts::json::parse_records(text).map_err(|problem| {
             BatchError::new(
                 problem.line(),
                 "invalid_json",
@@ -309,7 +401,7 @@ pub fn add_lines(
             continue;
         }
         let number = first_line + index + 1;
-        let event: serde_json::Value = serde_json::from_str(line).map_err(|problem| {
+        let event = nines_counts::json::parse_record(line).map_err(|problem| {
             BatchError::new(number, "invalid_json", format!("invalid JSON: {problem}"))
         })?;
         counter.add(number, &event)?;

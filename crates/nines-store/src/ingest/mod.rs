@@ -23,8 +23,8 @@ pub struct BatchError {
     /// What is wrong.
     pub message: String,
     /// A stable machine-readable code: `invalid_json`, `invalid_event`, `invalid_row`,
-    /// `unknown_sli`, `out_of_window`, `invalid_snappy`, `invalid_protobuf`,
-    /// `invalid_encoding`.
+    /// `unknown_sli`, `ambiguous_sli`, `out_of_window`, `count_limit`, `invalid_snappy`,
+    /// `invalid_protobuf`, `invalid_encoding`.
     pub code: &'static str,
 }
 
@@ -53,9 +53,11 @@ pub struct Window {
 }
 
 impl Window {
-    /// Refuses timestamps outside `[received − lateness, received + skew]`.
+    /// Refuses timestamps outside `[received − lateness, received + skew]`, and outside
+    /// the range every timestamp of nines lies in (`nines_core::timestamp`).
     pub fn check(&self, at: Millis) -> Result<(), String> {
-        if at < self.received - millis(self.lateness) {
+        nines_core::timestamp::check(at).map_err(|problem| problem.to_string())?;
+        if at < self.received.saturating_sub(millis(self.lateness)) {
             let late = Duration::from_millis(u64::try_from(self.received - at).unwrap_or(0));
             return Err(format!(
                 "timestamp {} is {} old; the store accepts events up to {} late (--lateness)",
@@ -64,7 +66,7 @@ impl Window {
                 self.lateness
             ));
         }
-        if at > self.received + millis(self.future_skew) {
+        if at > self.received.saturating_add(millis(self.future_skew)) {
             return Err(format!(
                 "timestamp {} is in the future (more than {} ahead of the server's clock)",
                 nines_core::report::timestamp(at),
@@ -75,16 +77,17 @@ impl Window {
     }
 }
 
-/// Sums deltas that fall in the same interval of the same series.
+/// Sums deltas that fall in the same interval of the same series. The sums saturate: a
+/// sum that large is past the interval ceiling, which the store refuses with its reason.
 pub fn aggregate(deltas: Vec<Delta>, resolution: Duration) -> Vec<Delta> {
     let step = millis(resolution).max(1);
-    let mut sums: HashMap<(String, i64), (f64, f64)> = HashMap::new();
+    let mut sums: HashMap<(String, i64), (i64, u64)> = HashMap::new();
     for delta in deltas {
         let entry = sums
             .entry((delta.series, delta.at.div_euclid(step)))
             .or_default();
-        entry.0 += delta.good;
-        entry.1 += delta.valid;
+        entry.0 = entry.0.saturating_add(delta.good);
+        entry.1 = entry.1.saturating_add(delta.valid);
     }
     let mut out: Vec<Delta> = sums
         .into_iter()

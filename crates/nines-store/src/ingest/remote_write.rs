@@ -8,6 +8,13 @@
 //! previous sample's; a value lower than the previous one is a counter reset, and the
 //! increment is the new value (as Prometheus' `increase` does). The first sample of a
 //! series only sets its baseline. Samples are placed in the interval of their timestamp.
+//!
+//! Counters count events, so a sample must be a whole number from 0 to 2^53 (where `f64`
+//! stops being exact), and one increment at most `MAX_RECORD_COUNT`. A sample that is
+//! negative, fractional or larger is invalid: it is skipped without moving the counter
+//! (a counter going from −5 to −1 adds nothing, where it used to add 4), and an increment
+//! past the per-record limit adds nothing (the counter moves on); both are counted in the
+//! summary with a warning in the log.
 
 use std::collections::HashMap;
 
@@ -15,7 +22,7 @@ use prost::Message;
 use regex::Regex;
 
 use nines_core::model::{Catalog, Counted, PromQuery, Sli, SliKind};
-use nines_core::source::{Millis, millis};
+use nines_core::source::{MAX_RECORD_COUNT, Millis, millis};
 
 use super::{BatchError, aggregate};
 use crate::store::{Batch, Delta, WriterState};
@@ -96,7 +103,7 @@ struct Rule {
     series: String,
     /// Good and valid events per unit of counter increment, fixed by the side and by
     /// whether the series has a `good` side too.
-    weights: (f64, f64),
+    weights: (i64, u64),
     metric: String,
     matchers: Vec<(String, Matcher)>,
     /// Histogram buckets: the `le` bound this rule wants.
@@ -211,10 +218,10 @@ impl RemoteWriteRules {
         let has_good = added.iter().any(|(side, _, _)| *side == Side::Good);
         for (side, (metric, matchers), le) in added {
             let weights = match side {
-                Side::Good => (1.0, 0.0),
-                Side::Bad => (-1.0, 0.0),
-                Side::Valid if has_good => (0.0, 1.0),
-                Side::Valid => (1.0, 1.0),
+                Side::Good => (1, 0),
+                Side::Bad => (-1, 0),
+                Side::Valid if has_good => (0, 1),
+                Side::Valid => (1, 1),
             };
             self.rules.push(Rule {
                 series: series.clone(),
@@ -252,7 +259,13 @@ pub struct WriteSummary {
     pub samples: usize,
     /// Samples outside the accepted time range (ignored).
     pub out_of_range: usize,
+    /// Samples that are not a counter of events: negative, fractional, beyond 2^53, or
+    /// jumping by more than one record may carry (skipped, the counter left where it was).
+    pub invalid: usize,
 }
+
+/// The largest counter value read exactly: `f64` holds every whole number up to 2^53.
+const LARGEST_COUNTER: f64 = 9_007_199_254_740_992.0;
 
 /// Decodes a remote-write body (snappy block format, then protobuf).
 pub fn decode(body: &[u8]) -> Result<WriteRequest, BatchError> {
@@ -343,13 +356,15 @@ pub fn to_batch(
             .copied()
             .or_else(|| state.counters.get(&identity).copied());
         for sample in samples {
-            if sample.value.is_nan()
-                || sample.value.to_bits() == STALE_NAN
-                || !sample.value.is_finite()
-            {
+            if sample.value.is_nan() || sample.value.to_bits() == STALE_NAN {
                 continue;
             }
             summary.samples += 1;
+            // issue 9.10: a counter is a whole number of events, never negative.
+            if !(0.0..=LARGEST_COUNTER).contains(&sample.value) || sample.value.fract() != 0.0 {
+                summary.invalid += 1;
+                continue;
+            }
             let increment = match last {
                 // An old or repeated sample says nothing new.
                 Some((_, at)) if sample.timestamp <= at => {
@@ -364,12 +379,22 @@ pub fn to_batch(
             let Some(increment) = increment.filter(|increment| *increment > 0.0) else {
                 continue;
             };
-            if sample.timestamp < oldest || sample.timestamp > newest {
+            if sample.timestamp < oldest
+                || sample.timestamp > newest
+                || !nines_core::timestamp::in_range(sample.timestamp)
+            {
                 summary.out_of_range += 1;
                 continue;
             }
+            // Whole and below 2^53, so exact as an integer.
+            let increment = increment as u64;
+            if increment > MAX_RECORD_COUNT {
+                summary.invalid += 1;
+                continue;
+            }
             for rule in &matched {
-                let (good, valid) = (increment * rule.weights.0, increment * rule.weights.1);
+                let signed = increment as i64;
+                let (good, valid) = (signed * rule.weights.0, increment * rule.weights.1);
                 deltas.push(Delta {
                     series: rule.series.clone(),
                     at: sample.timestamp,
@@ -381,6 +406,12 @@ pub fn to_batch(
         if let Some((value, at)) = last {
             counters.insert(identity, (value, at));
         }
+    }
+    if summary.invalid > 0 {
+        tracing::warn!(
+            samples = summary.invalid,
+            "remote write: samples that are not event counters (negative, fractional, beyond 2^53, or a jump past the per-record limit) were skipped"
+        );
     }
     let batch = Batch {
         deltas: aggregate(deltas, resolution),

@@ -24,6 +24,8 @@ struct Summary {
     bytes: u64,
     records: usize,
     unmatched: usize,
+    /// Per SLI: events its filter took that lacked the measured field or had a wrong type.
+    unmeasured: std::collections::BTreeMap<String, nines_store::ingest::events::Unmeasured>,
     intervals: usize,
     first: Option<String>,
     last: Option<String>,
@@ -150,12 +152,11 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
                 }
                 .map_err(|problem| fail(&format!("{problem}; nothing was imported")))?;
                 records += rows.len();
-                counted.extend(rows.into_iter().map(|row| nines_store::Delta {
-                    series: row.series,
-                    at: row.at,
-                    good: row.good,
-                    valid: row.valid,
-                }));
+                // The same window as events: no future rows (issue 9.2).
+                counted.extend(
+                    nines_store::ingest::counts::deltas_from_rows(rows, &window)
+                        .map_err(|error| at_line(path, error))?,
+                );
                 Ok(())
             })(),
         };
@@ -181,6 +182,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
         bytes: total,
         records: records + summary.events,
         unmatched: summary.unmatched,
+        unmeasured: summary.unmeasured,
         intervals: applied.intervals,
         first: first.map(nines_core::report::timestamp),
         last: last.map(nines_core::report::timestamp),
@@ -204,6 +206,14 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
                 text.push_str(&format!(
                     "  {} event(s) matched no SLI's filters (see `nines validate` and docs/api.md#events)\n",
                     result.unmatched
+                ));
+            }
+            for (series, unmeasured) in &result.unmeasured {
+                text.push_str(&format!(
+                    "  {series}: {} event(s) not counted: {} without the measured field, {} with a value that is not a number (see `events.field` and `events.unit` in docs/spec-format.md)\n",
+                    unmeasured.total(),
+                    unmeasured.missing_field,
+                    unmeasured.wrong_type
                 ));
             }
             output::data(&text);

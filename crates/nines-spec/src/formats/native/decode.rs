@@ -4,9 +4,10 @@ use nines_core::expr::Filter;
 use nines_core::model::{
     Action, Alerting, Approval, Budgeting, BurnRateWindow, BurnThreshold, CalendarUnit, Catalog,
     Composite, CompositeMember, Condition, Counted, CreditTier, DEFAULT_OBJECTIVE,
-    ErrorBudgetPolicy, EventSource, Exclusion, Indicator, MemberSource, NotificationTarget,
-    Objective, ObjectiveThreshold, Op, Ownership, PolicyState, PromQuery, PrometheusSource,
-    RawKind, Recurrence, Review, Schedule, Service, Sla, Sli, SliKind, SliRef, Slo, Window,
+    ErrorBudgetPolicy, EventSource, Exclusion, FieldUnit, Indicator, MemberSource,
+    NotificationTarget, Objective, ObjectiveThreshold, Op, Ownership, PolicyState, PromQuery,
+    PrometheusSource, RawKind, Recurrence, Review, Schedule, Service, Sla, Sli, SliKind, SliRef,
+    Slo, Window,
 };
 use nines_core::{Duration, Ratio};
 
@@ -70,7 +71,7 @@ const SLI_FIELDS: &[&str] = &[
     "external",
 ];
 const EXTERNAL_FIELDS: &[&str] = &["dataSource", "type", "good", "bad", "valid", "value"];
-const EVENT_FIELDS: &[&str] = &["valid", "good", "bad", "field"];
+const EVENT_FIELDS: &[&str] = &["valid", "good", "bad", "field", "unit"];
 const PROMETHEUS_FIELDS: &[&str] = &[
     "valid",
     "good",
@@ -906,7 +907,10 @@ pub(crate) fn decode_sli(cx: &mut Cx<'_>, node: &Node, named: bool) -> Option<Sl
         .hint("keep one of latency, threshold or raw (or none for a ratio of events)");
         return None;
     }
-    let events = fields.get("events").and_then(|node| event_source(cx, node));
+    let is_latency = fields.has("latency");
+    let events = fields
+        .get("events")
+        .and_then(|node| event_source(cx, node, is_latency));
     let prometheus = fields
         .get("prometheus")
         .and_then(|node| prometheus_source(cx, node));
@@ -1089,9 +1093,60 @@ fn filter(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Filter> {
     }
 }
 
-pub(crate) fn event_source(cx: &mut Cx<'_>, node: &Node) -> Option<EventSource> {
+/// True when `field` is an attribute path: names joined by dots, no operators or spaces.
+fn is_attribute_path(field: &str) -> bool {
+    field.split('.').all(|segment| {
+        !segment.is_empty()
+            && segment
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '@' | ':'))
+    })
+}
+
+pub(crate) fn event_source(cx: &mut Cx<'_>, node: &Node, is_latency: bool) -> Option<EventSource> {
     let fields = Fields::open(cx, node, "events", EVENT_FIELDS)?;
+    if let Some(node) = fields.get("field")
+        && let Some(text) = node.as_scalar()
+        && !is_attribute_path(text)
+    {
+        // issue 8.7: `latency_ms / 1000` was taken as an attribute name and read nothing.
+        cx.report(
+            Rule::InvalidValue,
+            node,
+            format!("events.field `{text}` is not an attribute path"),
+        )
+        .hint("name the attribute (`latency_ms`, `http.duration`); to read milliseconds, add `unit: ms`");
+        return None;
+    }
+    let unit = match fields.get("unit") {
+        Some(node) => {
+            let text = string(cx, node, "events.unit")?;
+            if !is_latency {
+                cx.report(
+                    Rule::InvalidValue,
+                    node,
+                    "events.unit applies to latency SLIs only".to_string(),
+                )
+                .hint("a threshold SLI compares the field's number as written");
+                return None;
+            }
+            match FieldUnit::parse(&text) {
+                Some(unit) => Some(unit),
+                None => {
+                    cx.report(
+                        Rule::InvalidValue,
+                        node,
+                        format!("events.unit `{text}` is not a unit of time"),
+                    )
+                    .hint("use s, ms, us or ns");
+                    return None;
+                }
+            }
+        }
+        None => None,
+    };
     Some(EventSource {
+        unit,
         valid: fields
             .get("valid")
             .and_then(|node| filter(cx, node, "events.valid")),

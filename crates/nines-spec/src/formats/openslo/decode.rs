@@ -700,6 +700,7 @@ fn decode_sli_inline(cx: &mut Cx<'_>, node: &Node, state: &State<'_, '_>) -> Opt
         good: None,
         bad: None,
         field: None,
+        unit: None,
     };
     let mut external = ExternalSource {
         data_source: None,
@@ -798,7 +799,8 @@ fn apply_sli_extensions(cx: &mut Cx<'_>, extensions: &Node, sli: &mut Sli) -> Op
         sli.kind = SliKind::Threshold { op, value };
     }
     if let Some(node) = fields.get("events") {
-        sli.events = Some(native::event_source(cx, node)?);
+        let is_latency = matches!(sli.kind, SliKind::Latency { .. });
+        sli.events = Some(native::event_source(cx, node, is_latency)?);
     }
     if let Some(node) = fields.get("prometheus") {
         let prometheus_fields = Fields::open(
