@@ -5,7 +5,7 @@
 //! at any point leaves either the whole batch or none of it, and start-up rebuilds the
 //! in-memory view from the file.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
@@ -18,6 +18,7 @@ use nines_core::source::{MAX_CELL_COUNT, MAX_INTERVAL_COUNT, Millis, millis};
 use nines_core::timestamp;
 
 use crate::chunk::{CHUNK, Chunk};
+use crate::ingest::events::Unmeasured;
 use crate::tiered::TieredSource;
 
 /// redb's page cache.
@@ -33,6 +34,9 @@ const COARSE: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("coarse"
 const COUNTERS: TableDefinition<&str, (f64, i64)> = TableDefinition::new("counters");
 /// Idempotency key → when the batch was accepted.
 const IDEMPOTENCY: TableDefinition<&str, i64> = TableDefinition::new("idempotency");
+/// Series key → events its SLI's filter took but could not judge (measured field missing,
+/// wrong type), since the store was created: the data quality of event-fed SLIs.
+const UNMEASURED: TableDefinition<&str, (u64, u64)> = TableDefinition::new("unmeasured");
 /// Settings the file was written with.
 const META: TableDefinition<&str, i64> = TableDefinition::new("meta");
 /// Chunks that did not decode when the store was opened, moved aside with their bytes so
@@ -198,6 +202,8 @@ pub struct Batch {
     pub deltas: Vec<Delta>,
     /// Remote-write counters' new last values.
     pub counters: Vec<(String, f64, Millis)>,
+    /// Per series: events that could not be judged (added to the durable totals).
+    pub unmeasured: BTreeMap<String, Unmeasured>,
     /// When set, a batch with the same key is applied once.
     pub idempotency_key: Option<String>,
 }
@@ -250,6 +256,8 @@ pub struct WriterState {
     ids: HashMap<String, u32>,
     /// Remote-write counters: identity → (last value, last timestamp).
     pub counters: FxHashMap<String, (f64, Millis)>,
+    /// Per series: events not judged since the store was created.
+    unmeasured: BTreeMap<String, Unmeasured>,
 }
 
 /// One interval's counts within a chunk: (offset, good, valid).
@@ -321,6 +329,7 @@ impl Store {
                 transaction.open_table(COARSE)?;
                 transaction.open_table(COUNTERS)?;
                 transaction.open_table(IDEMPOTENCY)?;
+                transaction.open_table(UNMEASURED)?;
             }
             transaction.commit()?;
         }
@@ -337,6 +346,17 @@ impl Store {
         };
         store.load()?;
         Ok(store)
+    }
+
+    /// Per series fed by events: how many events its SLI's `valid` filter took but could
+    /// not judge (the measured field missing or of a wrong type), since the store was
+    /// created. For the data quality of a status.
+    pub fn unmeasured(&self) -> BTreeMap<String, Unmeasured> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .unmeasured
+            .clone()
     }
 
     /// What the last load set aside (unreadable or out-of-range chunks).
@@ -436,6 +456,18 @@ impl Store {
         view.coarse.refresh();
         view.fine.shrink_to_fit();
         view.coarse.shrink_to_fit();
+        let mut unmeasured = BTreeMap::new();
+        for entry in transaction.open_table(UNMEASURED)?.iter()? {
+            let (key, value) = entry?;
+            let (missing_field, wrong_type) = value.value();
+            unmeasured.insert(
+                key.value().to_string(),
+                Unmeasured {
+                    missing_field,
+                    wrong_type,
+                },
+            );
+        }
         let counters = transaction.open_table(COUNTERS)?;
         let mut counter_state = FxHashMap::default();
         for entry in counters.iter()? {
@@ -463,6 +495,7 @@ impl Store {
             .unwrap_or_else(|poison| poison.into_inner());
         writer.ids = ids;
         writer.counters = counter_state;
+        writer.unmeasured = unmeasured;
         *self
             .loaded
             .lock()
@@ -621,6 +654,19 @@ impl Store {
                 fine.insert(*key, chunk.encode().as_slice())?;
             }
             drop(fine);
+            if !batch.unmeasured.is_empty() {
+                let mut table = transaction.open_table(UNMEASURED)?;
+                for (series, added) in &batch.unmeasured {
+                    let total = writer.unmeasured.get(series).copied().unwrap_or_default();
+                    table.insert(
+                        series.as_str(),
+                        (
+                            total.missing_field.saturating_add(added.missing_field),
+                            total.wrong_type.saturating_add(added.wrong_type),
+                        ),
+                    )?;
+                }
+            }
             if !batch.counters.is_empty() {
                 let mut counters = transaction.open_table(COUNTERS)?;
                 for (key, value, at) in &batch.counters {
@@ -631,6 +677,11 @@ impl Store {
         transaction.commit()?;
         // Durable now; mirror it in memory.
         writer.ids.extend(new_ids);
+        for (series, added) in batch.unmeasured {
+            let total = writer.unmeasured.entry(series).or_default();
+            total.missing_field = total.missing_field.saturating_add(added.missing_field);
+            total.wrong_type = total.wrong_type.saturating_add(added.wrong_type);
+        }
         for (key, value, at) in batch.counters {
             writer.counters.insert(key, (value, at));
         }

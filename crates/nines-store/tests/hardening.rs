@@ -500,6 +500,29 @@ fn latency_fields_in_milliseconds_and_unmeasured_events_are_counted() {
     let fast = summary.unmeasured["shop/latency/fast"];
     assert_eq!((fast.missing_field, fast.wrong_type), (1, 1));
     assert_eq!(summary.unmatched, 1);
+    // The store keeps the per-SLI totals durably, for the data quality of a status.
+    let directory = TempDir::new("unmeasured");
+    {
+        let store = Store::open(&directory.0, StoreConfig::default()).unwrap();
+        for _ in 0..2 {
+            store
+                .write(Batch {
+                    deltas: deltas.clone(),
+                    unmeasured: summary.unmeasured.clone(),
+                    ..Batch::default()
+                })
+                .unwrap();
+        }
+    }
+    let store = Store::open(&directory.0, StoreConfig::default()).unwrap();
+    let kept = store.unmeasured();
+    assert_eq!(
+        (
+            kept["shop/latency/acceptable"].missing_field,
+            kept["shop/latency/acceptable"].wrong_type
+        ),
+        (2, 2)
+    );
 }
 
 #[test]

@@ -91,8 +91,8 @@ fn commit(
     store
         .write(Batch {
             deltas,
-            counters: Vec::new(),
             idempotency_key,
+            ..Batch::default()
         })
         .map_err(store_error)
 }
@@ -108,12 +108,21 @@ pub async fn events(
         let specs = state.specs();
         let store = store_of(&state)?;
         let (deltas, summary) = parse_events(&payload, &specs.events, &state.window(store, now()))?;
-        let applied = commit(store, deltas, key)?;
+        // Events an SLI could not judge are counted with the batch (data quality).
+        let applied = store
+            .write(Batch {
+                deltas,
+                idempotency_key: key,
+                unmeasured: summary.unmeasured.clone(),
+                ..Batch::default()
+            })
+            .map_err(store_error)?;
         Ok(Json(serde_json::json!({
             "accepted": true,
             "duplicate": applied.duplicate,
             "events": summary.events,
             "unmatched": summary.unmatched,
+            "unmeasured": summary.unmeasured,
             "intervals": applied.intervals,
         })))
     })

@@ -419,7 +419,7 @@ pub fn to_batch(
             .into_iter()
             .map(|(key, (value, at))| (key, value, at))
             .collect(),
-        idempotency_key: None,
+        ..Batch::default()
     };
     (batch, summary)
 }

@@ -173,6 +173,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
     let applied = store
         .write(Batch {
             deltas,
+            unmeasured: summary.unmeasured.clone(),
             ..Batch::default()
         })
         .map_err(|problem| anyhow::anyhow!("{problem}; nothing was imported"))?;
