@@ -263,6 +263,9 @@ pub struct DataQualityInfo {
     pub stale_after_seconds: f64,
     /// For a young window: when its data starts.
     pub data_since: Option<String>,
+    /// Share of the window its data spans: 1 with data before the window, less for a
+    /// young one; `null` without data.
+    pub window_coverage: Option<f64>,
 }
 
 /// A composite member.
@@ -453,6 +456,7 @@ fn row(
             },
             stale_after_seconds: status.no_data.after.as_millis() as f64 / 1000.0,
             data_since: objective.data_quality.data_since.map(timestamp),
+            window_coverage: objective.data_quality.window_coverage.map(tidy),
         },
         members: status
             .members
@@ -546,7 +550,10 @@ fn cells(row: &Row) -> Cells {
         (_, Some(seconds)) => human_seconds(seconds),
         _ => "-".to_string(),
     };
-    let coverage = match row.data_quality.coverage {
+    // The share of the window the data spans: what makes a young window's numbers
+    // provisional. (Intervals with data, `coverage` in the JSON, depend on how often a
+    // counts file has rows, so they are not shown here.)
+    let coverage = match row.data_quality.window_coverage {
         Some(coverage) if !row.data_quality.no_data => percent(coverage, 1),
         _ => "-".to_string(),
     };
@@ -616,12 +623,13 @@ fn cells(row: &Row) -> Cells {
             format_decimal(row.data_quality.low_traffic_threshold, 0)
         ));
     }
-    if let (Some(since), Some(factor)) = (&row.data_quality.data_since, row.budget.extrapolated_by)
-    {
-        notes.push(format!(
+    match (&row.data_quality.data_since, row.budget.extrapolated_by) {
+        (Some(since), Some(factor)) => notes.push(format!(
             "young window: data since {since}; budgeted on the whole window's expected events ({}x those seen)",
             format_decimal(factor, 1)
-        ));
+        )),
+        (Some(since), None) => notes.push(format!("young window: data since {since}")),
+        _ => {}
     }
     if row.sla.is_some() {
         notes.push(format!("sla: {sla}"));

@@ -211,6 +211,10 @@ fn a_burst_that_a_full_window_absorbs_does_not_freeze_a_young_one() {
     close(objective.budget.consumed.unwrap(), 20.0 / 4_041.6);
     assert_eq!(objective.data_quality.data_since, Some(T0 - 84 * MINUTE));
     close(objective.data_quality.coverage.unwrap(), 84.0 / 40_320.0);
+    close(
+        objective.data_quality.window_coverage.unwrap(),
+        84.0 / 40_320.0,
+    );
     let policy = status.policy.as_ref().unwrap();
     assert_eq!(
         policy.state.map(|state| state.name.as_str()),
@@ -250,6 +254,7 @@ fn a_mature_window_with_little_data_keeps_its_observed_budget() {
     let objective = &status(&catalog, &source, T0).objectives[0];
     assert_eq!(objective.budget.extrapolated_by, None);
     assert_eq!(objective.data_quality.data_since, None);
+    assert_eq!(objective.data_quality.window_coverage, Some(1.0));
     close(objective.budget.allowed.unwrap(), 8.42);
     close(objective.budget.consumed.unwrap(), 20.0 / 8.42);
 }

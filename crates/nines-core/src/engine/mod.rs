@@ -452,7 +452,8 @@ impl<'c> Engine<'c> {
             low_traffic_threshold,
             excluded_ms: meter.excluded_within(window),
             freshness,
-            data_since: scale.and(data_since),
+            data_since,
+            window_coverage: window_coverage(&whole, window, data_since),
         };
         ObjectiveStatus {
             objective,
@@ -619,6 +620,10 @@ impl<'c> Engine<'c> {
                         worst.worst(status.data_quality.freshness)
                     }),
                 data_since: None,
+                window_coverage: statuses
+                    .iter()
+                    .filter_map(|(_, status)| status.data_quality.window_coverage)
+                    .min_by(f64::total_cmp),
             },
             error: statuses.iter().find_map(|(_, status)| status.error.clone()),
         };
@@ -996,6 +1001,20 @@ fn budget(
     }
 }
 
+/// The share of the measured window since its first data: 1 for a window with data
+/// before it, `(end − first data) / length` for a young one, `None` without data.
+fn window_coverage(whole: &Measure, window: TimeRange, data_since: Option<Millis>) -> Option<f64> {
+    if whole.counts.is_empty() || window.is_empty() {
+        return None;
+    }
+    Some(match data_since {
+        Some(since) => {
+            finite(TimeRange::new(since, window.end).length() as f64 / window.length() as f64)
+        }
+        None => 1.0,
+    })
+}
+
 /// Whether data is current: any interval with data within `after` before the instant.
 /// When not, looks for the last interval with data as far back as the SLO window (or
 /// `after`, if longer), through [`DataSource::intervals`], backwards in doubling steps so
@@ -1070,8 +1089,7 @@ fn young_since(
     window: TimeRange,
     window_length: Duration,
 ) -> Option<Millis> {
-    if matches!(measured.budgeting, Budgeting::Timeslices { .. })
-        || whole.counts.intervals_with_data == 0
+    if whole.counts.intervals_with_data == 0
         || whole.counts.intervals_with_data >= whole.counts.intervals
     {
         return None;

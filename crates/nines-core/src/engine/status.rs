@@ -221,9 +221,13 @@ pub struct DataQuality {
     /// Whether data is current (issue 8.5).
     pub freshness: Freshness,
     /// For a young window (data starts inside it and none came before): the start of
-    /// the first interval with data. The budget is then that of the whole window's
-    /// expected events (`docs/engine.md`, issue 8.6).
+    /// the first interval with data. Unless budgeted by time slices, the budget is then
+    /// that of the whole window's expected events (`docs/engine.md`, issue 8.6).
     pub data_since: Option<Millis>,
+    /// The share of the measured window its data spans: 1 when the series had data
+    /// before the window, the time since the first data over the window's length for a
+    /// young one (0.2% for 1.4 hours of a 28-day window). `None` without data.
+    pub window_coverage: Option<f64>,
 }
 
 /// The status of one objective.
