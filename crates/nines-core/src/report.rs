@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::ser::SerializeMap;
 
-use crate::engine::{BURN_WINDOW_LABELS, BudgetUnit, ObjectiveStatus, SloStatus};
+use crate::engine::{BURN_WINDOW_LABELS, BudgetUnit, ObjectiveStatus, SloStatus, tidy};
 use crate::ratio::format_decimal;
 use crate::source::Millis;
 
@@ -139,6 +139,9 @@ pub struct BudgetInfo {
     pub consumed: Option<f64>,
     /// `1 − consumed`.
     pub remaining: Option<f64>,
+    /// A young window's budget is that of the whole window's expected events: the
+    /// factor the observed events were scaled by; `null` for a mature window.
+    pub extrapolated_by: Option<f64>,
 }
 
 /// Burn rates in window order.
@@ -200,6 +203,8 @@ pub struct PolicyInfo {
     pub frozen: bool,
     /// Change types the freeze allows.
     pub exempt: Vec<String>,
+    /// True when the SLO has no current data and so no state but "no data" applies.
+    pub no_data: bool,
 }
 
 /// The SLA's state.
@@ -249,6 +254,18 @@ pub struct DataQualityInfo {
     pub low_traffic_threshold: f64,
     /// Seconds excluded by exclusions.
     pub excluded_seconds: f64,
+    /// `current`, `stale` (no data within `stale_after_seconds`) or `none` (never, as far
+    /// back as the window).
+    pub state: &'static str,
+    /// Start of the last interval with data, when stale and known.
+    pub last_data: Option<String>,
+    /// Without data for longer than this, the SLO is stale (`noData.after`).
+    pub stale_after_seconds: f64,
+    /// For a young window: when its data starts.
+    pub data_since: Option<String>,
+    /// Share of the window its data spans: 1 with data before the window, less for a
+    /// young one; `null` without data.
+    pub window_coverage: Option<f64>,
 }
 
 /// A composite member.
@@ -325,18 +342,18 @@ fn row(
             severity: alert.row.severity.clone(),
             long: alert.row.long.to_string(),
             short: alert.row.short.to_string(),
-            factor: alert.factor,
-            long_burn: alert.long_burn,
-            short_burn: alert.short_burn,
+            factor: tidy(alert.factor),
+            long_burn: alert.long_burn.map(tidy),
+            short_burn: alert.short_burn.map(tidy),
             holds: alert.holds,
         })
         .collect();
     let mut burn_rates: Vec<(&'static str, Option<f64>)> = BURN_WINDOW_LABELS
         .iter()
         .copied()
-        .zip(objective.burn.windows)
+        .zip(objective.burn.windows.map(|rate| rate.map(tidy)))
         .collect();
-    burn_rates.push(("window", objective.burn.whole));
+    burn_rates.push(("window", objective.burn.whole.map(tidy)));
     let due = slo.review.due();
     Row {
         service: slo.service.clone(),
@@ -361,8 +378,10 @@ fn row(
             period_end: timestamp(status.period.end),
         },
         budgeting: slo.budgeting.as_str(),
-        sli: objective.sli,
-        sli_interval: objective.sli_interval.map(|(low, high)| [low, high]),
+        sli: objective.sli.map(tidy),
+        sli_interval: objective
+            .sli_interval
+            .map(|(low, high)| [tidy(low), tidy(high)]),
         good: objective.counts.good,
         valid: objective.counts.valid,
         bad: objective.counts.bad(),
@@ -373,19 +392,20 @@ fn row(
             total: slices.total,
         }),
         budget: BudgetInfo {
-            fraction: objective.budget.fraction,
+            fraction: tidy(objective.budget.fraction),
             unit: objective.budget.unit,
-            allowed: objective.budget.allowed,
+            allowed: objective.budget.allowed.map(tidy),
             spent: objective.budget.spent,
-            consumed: objective.budget.consumed,
-            remaining: objective.budget.remaining,
+            consumed: objective.budget.consumed.map(tidy),
+            remaining: objective.budget.remaining.map(tidy),
+            extrapolated_by: objective.budget.extrapolated_by.map(tidy),
         },
-        budget_remaining: objective.budget.remaining,
+        budget_remaining: objective.budget.remaining.map(tidy),
         burn_rates: BurnRateMap(burn_rates),
-        fastest_burn: objective
-            .burn
-            .fastest()
-            .map(|(window, rate)| FastestBurn { window, rate }),
+        fastest_burn: objective.burn.fastest().map(|(window, rate)| FastestBurn {
+            window,
+            rate: tidy(rate),
+        }),
         time_to_exhaustion_seconds: objective.time_to_exhaustion.map(|ms| ms as f64 / 1000.0),
         alerts: alert_rows
             .iter()
@@ -400,16 +420,17 @@ fn row(
             actions: policy.actions().iter().map(ToString::to_string).collect(),
             frozen: policy.blocks(None),
             exempt: policy.exempt(),
+            no_data: policy.no_data.is_some(),
         }),
         sla: status.sla.as_ref().map(|sla| SlaInfo {
             name: sla.sla.name.clone(),
             target: sla.sla.target.fraction(),
             period_start: timestamp(sla.period.start),
             period_end: timestamp(sla.period.end),
-            attainment: sla.attainment,
+            attainment: sla.attainment.map(tidy),
             met: sla.met,
             credit: sla.credit,
-            margin: sla.margin,
+            margin: tidy(sla.margin),
         }),
         review: ReviewInfo {
             last: slo.review.last_reviewed.map(|date| date.to_string()),
@@ -428,6 +449,14 @@ fn row(
             low_traffic: objective.data_quality.low_traffic,
             low_traffic_threshold: objective.data_quality.low_traffic_threshold,
             excluded_seconds: objective.data_quality.excluded_ms as f64 / 1000.0,
+            state: objective.data_quality.freshness.as_str(),
+            last_data: match objective.data_quality.freshness {
+                crate::engine::Freshness::Stale { last: Some(last) } => Some(timestamp(last)),
+                _ => None,
+            },
+            stale_after_seconds: status.no_data.after.as_millis() as f64 / 1000.0,
+            data_since: objective.data_quality.data_since.map(timestamp),
+            window_coverage: objective.data_quality.window_coverage.map(tidy),
         },
         members: status
             .members
@@ -436,8 +465,8 @@ fn row(
                 name: member.name.clone(),
                 weight: member.weight,
                 target: member.target,
-                sli: member.sli,
-                consumed: member.consumed,
+                sli: member.sli.map(tidy),
+                consumed: member.consumed.map(tidy),
             })
             .collect(),
         error: objective.error.clone(),
@@ -468,8 +497,46 @@ pub fn human_seconds(seconds: f64) -> String {
     }
 }
 
-/// The cells of the table and markdown forms, one line per row.
-fn cells(row: &Row) -> [String; 10] {
+/// The figures of one row as the table and markdown forms show them.
+struct Cells {
+    name: String,
+    target: String,
+    sli: String,
+    remaining: String,
+    exhausts: String,
+    coverage: String,
+    burn: String,
+    alerts: String,
+    policy: String,
+    sla: String,
+    owner: String,
+    review: String,
+    /// Lines under the row in the text table: what is notable and has no column there.
+    notes: Vec<String>,
+}
+
+/// `exhausted (frozen)`, but `frozen` for a state already named so (issue 8.14), and
+/// `no data (frozen)` when the policy is in no state for want of data.
+fn policy_cell(policy: Option<&PolicyInfo>) -> String {
+    let Some(policy) = policy else {
+        return "no policy".to_string();
+    };
+    let state = match (&policy.state, policy.no_data) {
+        (Some(state), _) => state.clone(),
+        (None, true) => "no data".to_string(),
+        (None, false) => return "-".to_string(),
+    };
+    let says_frozen = ["froz", "freez"]
+        .iter()
+        .any(|word| state.to_ascii_lowercase().contains(word));
+    if policy.frozen && !says_frozen {
+        format!("{state} (frozen)")
+    } else {
+        state
+    }
+}
+
+fn cells(row: &Row) -> Cells {
     let sli = match row.sli {
         Some(sli) => percent(sli, 3),
         None => "no data".to_string(),
@@ -477,6 +544,18 @@ fn cells(row: &Row) -> [String; 10] {
     let remaining = match row.budget_remaining {
         Some(remaining) => percent(remaining, 1),
         None => "-".to_string(),
+    };
+    let exhausts = match (row.budget_remaining, row.time_to_exhaustion_seconds) {
+        (Some(remaining), _) if remaining <= 0.0 => "spent".to_string(),
+        (_, Some(seconds)) => human_seconds(seconds),
+        _ => "-".to_string(),
+    };
+    // The share of the window the data spans: what makes a young window's numbers
+    // provisional. (Intervals with data, `coverage` in the JSON, depend on how often a
+    // counts file has rows, so they are not shown here.)
+    let coverage = match row.data_quality.window_coverage {
+        Some(coverage) if !row.data_quality.no_data => percent(coverage, 1),
+        _ => "-".to_string(),
     };
     let burn = match &row.fastest_burn {
         Some(fastest) => format!("{}x ({})", format_decimal(fastest.rate, 2), fastest.window),
@@ -490,18 +569,6 @@ fn cells(row: &Row) -> [String; 10] {
             .map(|alert| alert.name.clone())
             .collect::<Vec<_>>()
             .join(", ")
-    };
-    let policy = match &row.policy_state {
-        Some(PolicyInfo {
-            state: Some(state),
-            frozen: true,
-            ..
-        }) => format!("{state} (frozen)"),
-        Some(PolicyInfo {
-            state: Some(state), ..
-        }) => state.clone(),
-        Some(_) => "-".to_string(),
-        None => "no policy".to_string(),
     };
     let sla = match &row.sla {
         Some(SlaInfo {
@@ -525,52 +592,111 @@ fn cells(row: &Row) -> [String; 10] {
         (Some(due), false) => due.clone(),
         (None, _) => "never reviewed".to_string(),
     };
-    let mut name = format!("{}/{}", row.service, row.slo);
+    let mut name = row.slo.clone();
     if row.objective != crate::model::DEFAULT_OBJECTIVE {
         name.push(':');
         name.push_str(&row.objective);
     }
-    let mut sli = sli;
-    if row.data_quality.low_traffic {
-        sli.push_str(" (low traffic)");
+    let mut notes = Vec::new();
+    if row.data_quality.state != "current" {
+        let reason = match &row.policy_state {
+            Some(PolicyInfo {
+                no_data: true,
+                reason: Some(reason),
+                ..
+            }) => reason.clone(),
+            _ => match (&row.data_quality.last_data, row.data_quality.state) {
+                (Some(last), _) => format!("no data since {last}"),
+                (None, "none") => "never received data".to_string(),
+                _ => "no current data".to_string(),
+            },
+        };
+        notes.push(format!("data: {reason}"));
     }
-    [
+    if !row.alerts.is_empty() {
+        notes.push(format!("alerts: {alerts} (fastest burn {burn})"));
+    }
+    if row.data_quality.low_traffic {
+        notes.push(format!(
+            "low traffic: {} valid events, under {}: one bad event spends over a tenth of the budget",
+            format_decimal(row.valid, 0),
+            format_decimal(row.data_quality.low_traffic_threshold, 0)
+        ));
+    }
+    match (&row.data_quality.data_since, row.budget.extrapolated_by) {
+        (Some(since), Some(factor)) => notes.push(format!(
+            "young window: data since {since}; budgeted on the whole window's expected events ({}x those seen)",
+            format_decimal(factor, 1)
+        )),
+        (Some(since), None) => notes.push(format!("young window: data since {since}")),
+        _ => {}
+    }
+    if row.sla.is_some() {
+        notes.push(format!("sla: {sla}"));
+    }
+    if row.review.overdue {
+        notes.push(format!("review: {review}"));
+    }
+    if let Some(error) = &row.error {
+        notes.push(format!("error: {error}"));
+    }
+    Cells {
         name,
-        percent(row.target, 4),
+        target: percent(row.target, 4),
         sli,
         remaining,
+        exhausts,
+        coverage,
         burn,
         alerts,
-        policy,
+        policy: policy_cell(row.policy_state.as_ref()),
         sla,
+        owner: row.owner.clone().unwrap_or_else(|| "-".to_string()),
         review,
-        row.error.clone().unwrap_or_default(),
-    ]
+        notes,
+    }
 }
 
-const HEADERS: [&str; 9] = [
+/// The text table's columns: what a reader needs at a glance, within 100 columns for
+/// the example shop (services as headings with their owner; alerts, SLA, overdue
+/// reviews and data problems as notes under their row). The markdown form has every
+/// column.
+const TABLE_HEADERS: [&str; 7] = [
     "SLO",
     "TARGET",
     "SLI",
     "REMAINING",
-    "FASTEST BURN",
-    "ALERTS",
+    "EXHAUSTS IN",
+    "COVERAGE",
     "POLICY",
-    "SLA",
-    "REVIEW DUE",
 ];
 
-/// The report as an aligned text table.
+/// The report as an aligned text table, grouped by service.
 pub fn table(report: &Report) -> String {
-    let rows: Vec<[String; 10]> = report.objectives.iter().map(cells).collect();
-    let mut widths: Vec<usize> = HEADERS.iter().map(|header| header.len()).collect();
-    for row in &rows {
-        for (index, cell) in row.iter().take(9).enumerate() {
+    let rows: Vec<(&Row, Cells)> = report
+        .objectives
+        .iter()
+        .map(|row| (row, cells(row)))
+        .collect();
+    let columns = |cells: &Cells| -> [String; 7] {
+        [
+            format!("  {}", cells.name),
+            cells.target.clone(),
+            cells.sli.clone(),
+            cells.remaining.clone(),
+            cells.exhausts.clone(),
+            cells.coverage.clone(),
+            cells.policy.clone(),
+        ]
+    };
+    let mut widths: Vec<usize> = TABLE_HEADERS.iter().map(|header| header.len()).collect();
+    for (_, cells) in &rows {
+        for (index, cell) in columns(cells).iter().enumerate() {
             widths[index] = widths[index].max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    let line = |out: &mut String, cells: &[&str]| {
+    let line = |out: &mut String, cells: &[String]| {
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
@@ -578,30 +704,88 @@ pub fn table(report: &Report) -> String {
             .collect();
         let _ = writeln!(out, "{}", padded.join("  ").trim_end());
     };
-    line(&mut out, &HEADERS);
-    for row in &rows {
-        let borrowed: Vec<&str> = row.iter().take(9).map(String::as_str).collect();
-        line(&mut out, &borrowed);
-        if !row[9].is_empty() {
-            let _ = writeln!(out, "  error: {}", row[9]);
+    line(&mut out, &TABLE_HEADERS.map(str::to_string));
+    let mut index = 0;
+    while index < rows.len() {
+        let service = &rows[index].0.service;
+        let group: Vec<&(&Row, Cells)> = rows[index..]
+            .iter()
+            .take_while(|(row, _)| &row.service == service)
+            .collect();
+        index += group.len();
+        let owners: Vec<&str> = group
+            .iter()
+            .map(|(_, cells)| cells.owner.as_str())
+            .collect();
+        let shared_owner = owners.windows(2).all(|pair| pair[0] == pair[1]);
+        match (shared_owner, owners.first()) {
+            (true, Some(owner)) if *owner != "-" => {
+                let _ = writeln!(out, "{service} (owner: {owner})");
+            }
+            _ => {
+                let _ = writeln!(out, "{service}");
+            }
+        }
+        for (_, cells) in group {
+            line(&mut out, &columns(cells));
+            if !shared_owner {
+                let _ = writeln!(out, "      owner: {}", cells.owner);
+            }
+            for note in &cells.notes {
+                let _ = writeln!(out, "      {note}");
+            }
         }
     }
     out
 }
 
-/// The report as a markdown table.
+const MARKDOWN_HEADERS: [&str; 12] = [
+    "SLO",
+    "TARGET",
+    "SLI",
+    "REMAINING",
+    "EXHAUSTS IN",
+    "COVERAGE",
+    "FASTEST BURN",
+    "ALERTS",
+    "POLICY",
+    "SLA",
+    "OWNER",
+    "REVIEW DUE",
+];
+
+/// The report as a markdown table, every column.
 pub fn markdown(report: &Report) -> String {
     let mut out = format!(
         "SLO status at {}\n\n| {} |\n|{}\n",
         report.at,
-        HEADERS.join(" | "),
-        "---|".repeat(HEADERS.len())
+        MARKDOWN_HEADERS.join(" | "),
+        "---|".repeat(MARKDOWN_HEADERS.len())
     );
     for row in &report.objectives {
         let cells = cells(row);
-        let escaped: Vec<String> = cells
+        let policy = match row.data_quality.state {
+            "current" => cells.policy,
+            _ if cells.policy.starts_with("no data") => cells.policy,
+            "stale" => format!("{} (stale data)", cells.policy),
+            _ => format!("{} (no data)", cells.policy),
+        };
+        let columns = [
+            format!("{}/{}", row.service, cells.name),
+            cells.target,
+            cells.sli,
+            cells.remaining,
+            cells.exhausts,
+            cells.coverage,
+            cells.burn,
+            cells.alerts,
+            policy,
+            cells.sla,
+            cells.owner,
+            cells.review,
+        ];
+        let escaped: Vec<String> = columns
             .iter()
-            .take(9)
             .map(|cell| cell.replace('|', "\\|"))
             .collect();
         let _ = writeln!(out, "| {} |", escaped.join(" | "));
@@ -622,8 +806,20 @@ pub struct GateDecision {
     pub blockers: Vec<Blocker>,
     /// The SLOs considered.
     pub slos: Vec<String>,
+    /// SLOs without current data that were let through anyway (`noData.gate: allow` or
+    /// `--allow-no-data`), each with the reason.
+    #[serde(default)]
+    pub without_data: Vec<String>,
     /// The evaluation instant.
     pub at: String,
+}
+
+/// How the gate decides beyond the specs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GateOptions {
+    /// Let SLOs without current data through (`nines gate --allow-no-data`): for a
+    /// release that must go while the data pipeline is being repaired.
+    pub allow_no_data: bool,
 }
 
 /// One reason the gate is closed.
@@ -641,27 +837,69 @@ pub struct Blocker {
     pub actions: Vec<String>,
     /// Change types still allowed.
     pub exempt: Vec<String>,
+    /// True when what blocks is the lack of current data, not a policy state.
+    #[serde(default)]
+    pub no_data: bool,
 }
 
-/// The gate's decision for `service` and a change of `change_type`.
+/// The gate's decision for `service` and a change of `change_type`, with the default
+/// [`GateOptions`].
 pub fn gate(
     statuses: &[SloStatus<'_>],
     service: &str,
     change_type: Option<&str>,
     at: Millis,
 ) -> GateDecision {
+    gate_with(statuses, service, change_type, at, GateOptions::default())
+}
+
+/// The gate's decision for `service` and a change of `change_type`: closed when a
+/// policy state freezes the change, or (issue 8.5) when an SLO of the service has no
+/// current data and neither its `noData.gate` nor `options` allow that.
+pub fn gate_with(
+    statuses: &[SloStatus<'_>],
+    service: &str,
+    change_type: Option<&str>,
+    at: Millis,
+    options: GateOptions,
+) -> GateDecision {
     let mut blockers = Vec::new();
     let mut slos = Vec::new();
+    let mut without_data = Vec::new();
     for status in statuses
         .iter()
         .filter(|status| status.slo.service == service)
     {
         slos.push(status.slo.qualified_name());
+        let frozen_by_policy = status
+            .policy
+            .as_ref()
+            .is_some_and(|policy| policy.state.is_some() && policy.blocks(change_type));
+        if !frozen_by_policy && let Some(reason) = status.no_data_reason() {
+            if status.no_data_freezes() && !options.allow_no_data {
+                blockers.push(Blocker {
+                    slo: status.slo.qualified_name(),
+                    policy: status
+                        .policy
+                        .as_ref()
+                        .map(|policy| policy.policy.name.clone())
+                        .unwrap_or_default(),
+                    state: "no data".to_string(),
+                    reason: Some(reason),
+                    actions: vec!["freeze releases until data arrives".to_string()],
+                    exempt: Vec::new(),
+                    no_data: true,
+                });
+            } else {
+                without_data.push(reason);
+            }
+            continue;
+        }
         let Some(policy) = &status.policy else {
             continue;
         };
         let Some(state) = policy.state else { continue };
-        if policy.blocks(change_type) {
+        if frozen_by_policy {
             blockers.push(Blocker {
                 slo: status.slo.qualified_name(),
                 policy: policy.policy.name.clone(),
@@ -674,6 +912,7 @@ pub fn gate(
                     .map(ToString::to_string)
                     .collect(),
                 exempt: policy.exempt(),
+                no_data: false,
             });
         }
     }
@@ -683,7 +922,24 @@ pub fn gate(
         allowed: blockers.is_empty(),
         blockers,
         slos,
+        without_data,
         at: timestamp(at),
+    }
+}
+
+impl GateDecision {
+    /// Lets SLOs without current data through after all (`--allow-no-data` against a
+    /// server, whose decision was made without the flag): their blockers become notes.
+    pub fn allowing_no_data(mut self) -> GateDecision {
+        let (no_data, blockers): (Vec<Blocker>, Vec<Blocker>) = self
+            .blockers
+            .into_iter()
+            .partition(|blocker| blocker.no_data);
+        self.without_data
+            .extend(no_data.into_iter().filter_map(|blocker| blocker.reason));
+        self.allowed = blockers.is_empty();
+        self.blockers = blockers;
+        self
     }
 }
 
@@ -702,6 +958,9 @@ pub fn gate_text(decision: &GateDecision) -> String {
             decision.service,
             decision.slos.len()
         );
+        for reason in &decision.without_data {
+            let _ = writeln!(text, "  let through without data: {reason}");
+        }
         return text;
     }
     let _ = writeln!(
@@ -710,6 +969,17 @@ pub fn gate_text(decision: &GateDecision) -> String {
         decision.service
     );
     for blocker in &decision.blockers {
+        if blocker.no_data {
+            let _ = writeln!(text, "  {}: no data", blocker.slo);
+            if let Some(reason) = &blocker.reason {
+                let _ = writeln!(text, "    why: {reason}");
+            }
+            let _ = writeln!(
+                text,
+                "    to ship anyway: repair the data pipeline, or pass --allow-no-data (or set `noData: {{gate: allow}}` in the spec)"
+            );
+            continue;
+        }
         let _ = writeln!(
             text,
             "  {}: policy `{}` is in state `{}`",

@@ -25,6 +25,7 @@ fn slo(service: &str, name: &str) -> Slo {
         labels: Default::default(),
         annotations: Default::default(),
         exclusions: Vec::new(),
+        no_data: None,
     }
 }
 

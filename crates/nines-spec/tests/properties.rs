@@ -398,6 +398,7 @@ fn slo(service: String, index: usize) -> impl Strategy<Value = Slo> {
                     labels: labels.clone(),
                     annotations: Labels::new(),
                     exclusions: exclusions.clone(),
+                    no_data: None,
                 })
             },
         )
@@ -481,6 +482,7 @@ fn catalog() -> impl Strategy<Value = Catalog> {
                 )],
                 budgeting: members[0].budgeting.clone(),
                 exclusions: Vec::new(),
+                no_data: None,
                 ..members[0].clone()
             };
             catalog.slos.push(composite);

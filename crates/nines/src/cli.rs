@@ -91,6 +91,9 @@ Examples:
 
 A change is frozen when any SLO of the service is in a policy state with a `freeze`
 action that does not exempt the change type. The reason and the exempt types are printed.
+It is also frozen while an SLO of the service has no current data (none, or none for
+longer than its `noData.after`, 1h by default): a broken pipeline is not a healthy
+service. `noData: {gate: allow}` in the spec or --allow-no-data let such SLOs through.
 
 Exit status:
   0  the change may go
@@ -497,6 +500,10 @@ pub struct GateArgs {
     /// The kind of change (`feature`, `security`, `p0`...): freezes may exempt it.
     #[arg(long, value_name = "TYPE")]
     pub change_type: Option<String>,
+    /// Let SLOs without current data through (by default the gate refuses while an SLO
+    /// has no data, unless its spec says `noData: {gate: allow}`).
+    #[arg(long)]
+    pub allow_no_data: bool,
     /// Output format.
     #[arg(long, short, value_enum, default_value = "text")]
     pub output: OutputFormat,

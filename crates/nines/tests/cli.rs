@@ -382,3 +382,151 @@ fn suggest_gives_an_achievable_target_with_its_evidence() {
         .run();
     insta::assert_snapshot!("suggest_text", text.stdout);
 }
+
+/// A service whose SLO is frozen by no policy state, with counts until `last` (or none):
+/// the gate's answer then depends only on whether data is current (issue 8.5).
+fn no_data_case(
+    no_data: &str,
+    counts: &[&str],
+) -> (harness::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let temp = harness::TempDir::new();
+    let spec = temp.write(
+        "payments.yaml",
+        &format!(
+            "apiVersion: nines/v1
+name: payments
+owner: team-payments
+review: {{last: 2026-11-01}}
+policy: standard
+{no_data}slos:
+  - name: authorization
+    sli: {{events: {{good: \"status < 500\"}}}}
+    target: 99.9%
+    window: 28d
+---
+apiVersion: nines/v1
+kind: ErrorBudgetPolicy
+name: standard
+states:
+  - name: exhausted
+    when: remaining < 0%
+    actions: [freeze]
+  - name: healthy
+"
+        ),
+    );
+    let mut text = String::from("timestamp,sli,good,valid\n");
+    for line in counts {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let counts = temp.write("counts.csv", &text);
+    (temp, spec, counts)
+}
+
+fn gate_on(spec: &std::path::Path, counts: &std::path::Path, extra: &[&str]) -> harness::Run {
+    Nines::new()
+        .args(["gate", "--spec"])
+        .arg(spec)
+        .arg("--counts")
+        .arg(counts)
+        .args(["--service", "payments", "--at", "2026-11-30T14:00:00Z"])
+        .args(extra)
+        .run()
+}
+
+// issue 8.5: a pipeline that stopped at noon lets no release through at 14:00.
+#[test]
+fn gate_refuses_a_service_whose_data_stopped_unless_told_otherwise() {
+    let counts = [
+        "2026-11-30T11:00:00Z,payments/authorization,1000,1000",
+        "2026-11-30T12:00:00Z,payments/authorization,1000,1000",
+    ];
+    let (_temp, spec, file) = no_data_case("", &counts);
+    let refused = gate_on(&spec, &file, &[]);
+    assert_eq!(refused.status, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stdout
+            .contains("no data for payments/authorization since 2026-11-30T12:00:00Z"),
+        "{}",
+        refused.stdout
+    );
+    let allowed = gate_on(&spec, &file, &["--allow-no-data"]);
+    assert_eq!(allowed.status, 0, "{}", allowed.stdout);
+    assert!(
+        allowed.stdout.contains("let through without data"),
+        "{}",
+        allowed.stdout
+    );
+    // The same counts with a staleness limit of 3h are current: go.
+    let (_temp, spec, file) = no_data_case("noData: {after: 3h}\n", &counts);
+    let current = gate_on(&spec, &file, &[]);
+    assert_eq!(current.status, 0, "{}", current.stdout);
+    // The spec may let releases through without data.
+    let (_temp, spec, file) = no_data_case("noData: {gate: allow}\n", &counts);
+    let allowed = gate_on(&spec, &file, &["--output", "json"]);
+    assert_eq!(allowed.status, 0, "{}", allowed.stdout);
+    let decision: serde_json::Value = serde_json::from_str(&allowed.stdout).unwrap();
+    assert_eq!(decision["allowed"], true);
+    assert_eq!(decision["without_data"].as_array().unwrap().len(), 1);
+}
+
+// issue 8.5: an SLO that never received data is not healthy.
+#[test]
+fn gate_refuses_a_service_that_never_received_data() {
+    let (_temp, spec, file) = no_data_case("", &[]);
+    let refused = gate_on(&spec, &file, &[]);
+    assert_eq!(refused.status, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stdout
+            .contains("never received data for payments/authorization"),
+        "{}",
+        refused.stdout
+    );
+    let report = Nines::new()
+        .args(["report", "--spec"])
+        .arg(&spec)
+        .arg("--counts")
+        .arg(&file)
+        .args(["--at", "2026-11-30T14:00:00Z", "--output", "json"])
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&report.stdout).unwrap();
+    let row = &report["objectives"][0];
+    assert_eq!(row["data_quality"]["state"], "none");
+    assert_eq!(row["policy_state"]["state"], serde_json::Value::Null);
+    assert_eq!(row["policy_state"]["no_data"], true);
+    assert_eq!(row["policy_state"]["frozen"], true);
+}
+
+// issue 8.14: factors and margins print as people write them, and no figure carries
+// binary noise such as `5.6000000000000005` or `0.0040000000000000036`.
+#[test]
+fn report_json_has_no_floating_point_noise() {
+    let run = measure("report").args(["--output", "json"]).run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    for noise in ["00000000000", "99999999999"] {
+        assert!(!run.stdout.contains(noise), "`{noise}` in {}", run.stdout);
+    }
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows = report["objectives"].as_array().unwrap();
+    let payments = rows
+        .iter()
+        .find(|row| row["service"] == "payments")
+        .unwrap();
+    // 99.9% − 99.5%.
+    assert_eq!(payments["sla"]["margin"].to_string(), "0.004");
+    let checkout = rows
+        .iter()
+        .find(|row| row["service"] == "checkout" && row["slo"] == "availability")
+        .unwrap();
+    // 28 days: 2% in 1h, 5% in 6h, 10% in 1d, 10% in 3d.
+    let factors: Vec<String> = checkout["alert_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["factor"].to_string())
+        .collect();
+    assert_eq!(factors, ["13.44", "5.6", "2.8", "0.933333333333"]);
+}

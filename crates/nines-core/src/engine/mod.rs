@@ -14,16 +14,16 @@ pub mod suggest;
 
 use std::collections::HashMap;
 
-pub use stats::wilson_interval;
+pub use stats::{SIGNIFICANT_DIGITS, round_significant, tidy, wilson_interval};
 pub use status::{
-    AlertStatus, BURN_WINDOW_LABELS, Budget, BudgetUnit, BurnRates, DataQuality, MemberStatus,
-    ObjectiveStatus, PolicyReason, PolicyStatus, SlaStatus, SloStatus,
+    AlertStatus, BURN_WINDOW_LABELS, Budget, BudgetUnit, BurnRates, DataQuality, Freshness,
+    MemberStatus, ObjectiveStatus, PolicyReason, PolicyStatus, SlaStatus, SloStatus,
 };
 
 use crate::Duration;
 use crate::model::{
     Budgeting, BurnRateWindow, Catalog, Condition, ErrorBudgetPolicy, Indicator, MemberSource,
-    Objective, Sla, SliKind, Slo, Window,
+    NoData, Objective, Sla, SliKind, Slo, Window,
 };
 use crate::source::{
     Counts, DataError, DataSource, Millis, SliceCounts, SliceRule, TimeRange, millis,
@@ -110,6 +110,8 @@ struct Plan<'c> {
     policy: Option<&'c ErrorBudgetPolicy>,
     sla: Option<&'c Sla>,
     members: Vec<Member>,
+    /// The rule for missing data in force.
+    no_data: NoData,
 }
 
 /// Evaluates a catalog's SLOs against a data source.
@@ -248,9 +250,12 @@ impl<'c> Engine<'c> {
                         &meter,
                         measured,
                         &plan.rows,
-                        window,
-                        period_length,
-                        plan.window_length,
+                        Frame {
+                            window,
+                            period_length,
+                            nominal: plan.window_length,
+                            no_data: plan.no_data,
+                        },
                     )
                 })
                 .collect();
@@ -258,9 +263,12 @@ impl<'c> Engine<'c> {
         } else {
             self.composite_status(&meter, plan, window, period_length)
         };
+        let freshness = objectives.iter().fold(Freshness::Current, |worst, status| {
+            worst.worst(status.data_quality.freshness)
+        });
         let policy = plan
             .policy
-            .map(|policy| evaluate_policy(policy, &objectives, &meter, plan));
+            .map(|policy| evaluate_policy(policy, &objectives, &meter, plan, freshness));
         let sla = plan
             .sla
             .and_then(|sla| self.sla_status(source, plan, sla, at, periods));
@@ -273,6 +281,8 @@ impl<'c> Engine<'c> {
             policy,
             sla,
             members,
+            freshness,
+            no_data: plan.no_data,
         }
     }
 
@@ -306,10 +316,14 @@ impl<'c> Engine<'c> {
         meter: &Meter<'_>,
         measured: &'e Measured,
         rows: &'e [BurnRateWindow],
-        window: TimeRange,
-        period_length: Duration,
-        nominal: Duration,
+        frame: Frame,
     ) -> ObjectiveStatus<'e> {
+        let Frame {
+            window,
+            period_length,
+            nominal,
+            no_data,
+        } = frame;
         let objective = &measured.objective;
         let fraction = objective.target.complement().fraction();
         let mut error = None;
@@ -357,6 +371,7 @@ impl<'c> Engine<'c> {
                 Measure::default()
             }
         };
+        let batched_read = batched.is_some();
         let (whole, windows): (Measure, [Measure; 7]) = match batched {
             Some((counts, slices)) => {
                 let measure = |index: usize| Measure {
@@ -391,7 +406,23 @@ impl<'c> Engine<'c> {
                 AlertStatus { row, factor, long_burn, short_burn, holds }
             })
             .collect();
-        let budget = budget(&whole, &measured.budgeting, fraction, period_length);
+        let freshness = freshness(
+            meter,
+            measured,
+            &whole,
+            batched_read.then_some(&windows),
+            no_data.after,
+            nominal,
+        );
+        let data_since = young_since(meter, measured, &whole, window, nominal);
+        let scale = data_since.and_then(|since| {
+            let observed = TimeRange::new(since, window.end);
+            let whole_length = (window.length() - meter.excluded_within(window)) as f64;
+            let observed_length = (observed.length() - meter.excluded_within(observed)) as f64;
+            let scale = whole_length / observed_length;
+            (observed_length > 0.0 && scale.is_finite() && scale > 1.0).then_some(scale)
+        });
+        let budget = budget(&whole, &measured.budgeting, fraction, period_length, scale);
         let sli = error_ratio(&whole, &measured.budgeting).map(|ratio| finite(1.0 - ratio));
         let sli_interval = match measured.budgeting {
             Budgeting::Occurrences => wilson_interval(whole.counts.good, whole.counts.valid),
@@ -420,6 +451,9 @@ impl<'c> Engine<'c> {
                 && whole.counts.valid < low_traffic_threshold,
             low_traffic_threshold,
             excluded_ms: meter.excluded_within(window),
+            freshness,
+            data_since,
+            window_coverage: window_coverage(&whole, window, data_since),
         };
         ObjectiveStatus {
             objective,
@@ -462,9 +496,12 @@ impl<'c> Engine<'c> {
                         meter,
                         &member.measured,
                         &[],
-                        window,
-                        period_length,
-                        plan.window_length,
+                        Frame {
+                            window,
+                            period_length,
+                            nominal: plan.window_length,
+                            no_data: plan.no_data,
+                        },
                     ),
                 )
             })
@@ -516,7 +553,7 @@ impl<'c> Engine<'c> {
             let sli = error_ratio(&measure, &plan.slo.budgeting).map(|ratio| finite(1.0 - ratio));
             (
                 sli,
-                budget(&measure, &plan.slo.budgeting, fraction, period_length),
+                budget(&measure, &plan.slo.budgeting, fraction, period_length, None),
                 Some(joint),
             )
         } else {
@@ -530,6 +567,7 @@ impl<'c> Engine<'c> {
                 spent: 0.0,
                 consumed,
                 remaining: consumed.map(|consumed| finite(1.0 - consumed)),
+                extrapolated_by: None,
             };
             (sli, budget, None)
         };
@@ -576,6 +614,16 @@ impl<'c> Engine<'c> {
                     .any(|(_, status)| status.data_quality.low_traffic),
                 low_traffic_threshold: 0.0,
                 excluded_ms: meter.excluded_within(window),
+                freshness: statuses
+                    .iter()
+                    .fold(Freshness::Current, |worst, (_, status)| {
+                        worst.worst(status.data_quality.freshness)
+                    }),
+                data_since: None,
+                window_coverage: statuses
+                    .iter()
+                    .filter_map(|(_, status)| status.data_quality.window_coverage)
+                    .min_by(f64::total_cmp),
             },
             error: statuses.iter().find_map(|(_, status)| status.error.clone()),
         };
@@ -614,7 +662,9 @@ impl<'c> Engine<'c> {
             credit: attainment
                 .and_then(|attainment| sla.credit_owed(attainment))
                 .map(|tier| tier.credit.fraction()),
-            margin: finite(measured.objective.target.fraction() - sla.target.fraction()),
+            margin: tidy(finite(
+                measured.objective.target.fraction() - sla.target.fraction(),
+            )),
         })
     }
 }
@@ -707,7 +757,21 @@ fn plan<'c>(catalog: &'c Catalog, slo: &'c Slo, sla: Option<&'c Sla>) -> Plan<'c
         policy: catalog.policy_of(slo),
         sla,
         members,
+        no_data: catalog.no_data_of(slo),
     }
+}
+
+/// The window an objective is measured over and the SLO-wide settings its status needs.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    /// The measured part of the window, `[start, at)`.
+    window: TimeRange,
+    /// The whole period's length (time-slice budgets, time to exhaustion).
+    period_length: Duration,
+    /// The window's nominal length (alert factors, look-backs).
+    nominal: Duration,
+    /// The rule for missing data.
+    no_data: NoData,
 }
 
 /// Calendar periods already computed for the instant being evaluated: many SLOs share a
@@ -882,18 +946,26 @@ fn burn_rate(measure: &Measure, budgeting: &Budgeting, fraction: f64) -> Option<
     error_ratio(measure, budgeting).map(|ratio| finite(ratio / fraction))
 }
 
+/// The budget of a measure. `scale`, for a young window only, multiplies the observed
+/// events (or slices with data) into the whole window's expected ones; time slices are
+/// already budgeted on the whole window's slices and ignore it.
 fn budget(
     measure: &Measure,
     budgeting: &Budgeting,
     fraction: f64,
     period_length: Duration,
+    scale: Option<f64>,
 ) -> Budget {
+    let scale = match budgeting {
+        Budgeting::Timeslices { .. } => None,
+        _ => scale,
+    };
     let (unit, allowed, spent) = match budgeting {
         Budgeting::Occurrences => {
             let valid = measure.counts.valid;
             (
                 BudgetUnit::Events,
-                (valid > 0.0).then_some(fraction * valid),
+                (valid > 0.0).then_some(fraction * valid * scale.unwrap_or(1.0)),
                 measure.counts.bad(),
             )
         }
@@ -906,7 +978,8 @@ fn budget(
         }
         Budgeting::RatioTimeslices { .. } => {
             let slices = measure.slices.unwrap_or_default();
-            let allowed = (slices.with_data > 0.0).then_some(fraction * slices.with_data);
+            let allowed = (slices.with_data > 0.0)
+                .then_some(fraction * slices.with_data * scale.unwrap_or(1.0));
             (
                 BudgetUnit::Slices,
                 allowed,
@@ -924,7 +997,127 @@ fn budget(
         spent: finite(spent),
         consumed,
         remaining: consumed.map(|consumed| finite(1.0 - consumed)),
+        extrapolated_by: scale,
     }
+}
+
+/// The share of the measured window since its first data: 1 for a window with data
+/// before it, `(end − first data) / length` for a young one, `None` without data.
+fn window_coverage(whole: &Measure, window: TimeRange, data_since: Option<Millis>) -> Option<f64> {
+    if whole.counts.is_empty() || window.is_empty() {
+        return None;
+    }
+    Some(match data_since {
+        Some(since) => {
+            finite(TimeRange::new(since, window.end).length() as f64 / window.length() as f64)
+        }
+        None => 1.0,
+    })
+}
+
+/// Whether data is current: any interval with data within `after` before the instant.
+/// When not, looks for the last interval with data as far back as the SLO window (or
+/// `after`, if longer), through [`DataSource::intervals`], backwards in doubling steps so
+/// that a gap of an hour reads an hour or two, not the whole window. Sources that cannot
+/// list intervals (the Prometheus path) leave the instant unknown.
+fn freshness(
+    meter: &Meter<'_>,
+    measured: &Measured,
+    whole: &Measure,
+    batched: Option<&[Measure; 7]>,
+    after: Duration,
+    window_length: Duration,
+) -> Freshness {
+    let at = meter.at;
+    let recent = match (
+        batched,
+        BURN_WINDOWS.iter().position(|known| *known == after),
+    ) {
+        (Some(windows), Some(index)) => Ok(windows[index].counts),
+        _ => meter
+            .source
+            .sum(&measured.series, TimeRange::ending_at(at, after)),
+    };
+    if recent.is_ok_and(|counts| !counts.is_empty()) {
+        return Freshness::Current;
+    }
+    let whole_has_data = !whole.counts.is_empty();
+    let looked_back = window_length.max(after);
+    let floor = at.saturating_sub(millis(looked_back));
+    let mut end = at.saturating_sub(millis(after));
+    let mut step = millis(after).max(1);
+    while end > floor {
+        let start = end.saturating_sub(step).max(floor);
+        match meter
+            .source
+            .intervals(&measured.series, TimeRange::new(start, end))
+        {
+            Ok(intervals) => {
+                if let Some(last) = intervals.last() {
+                    return Freshness::Stale {
+                        last: Some(last.start),
+                    };
+                }
+            }
+            Err(_) => {
+                return if whole_has_data {
+                    Freshness::Stale { last: None }
+                } else {
+                    Freshness::Missing { looked_back: after }
+                };
+            }
+        }
+        end = start;
+        step = step.saturating_mul(2);
+    }
+    if whole_has_data {
+        // Counted in the window, yet no interval listed: a source that sums but does not
+        // list; the data is stale all the same.
+        return Freshness::Stale { last: None };
+    }
+    Freshness::Missing { looked_back }
+}
+
+/// For a young window, the start of its first interval with data: the window has gaps,
+/// data in it, and none in the SLO window's length before it (a series that began inside
+/// the window, not a quiet mature one). `None` for every mature window, so their
+/// numbers never change; `None` too when the source cannot list intervals.
+fn young_since(
+    meter: &Meter<'_>,
+    measured: &Measured,
+    whole: &Measure,
+    window: TimeRange,
+    window_length: Duration,
+) -> Option<Millis> {
+    if whole.counts.intervals_with_data == 0
+        || whole.counts.intervals_with_data >= whole.counts.intervals
+    {
+        return None;
+    }
+    let before = TimeRange::new(
+        window.start.saturating_sub(millis(window_length)),
+        window.start,
+    );
+    let earlier = meter.source.sum(&measured.series, before).ok()?;
+    if !earlier.is_empty() {
+        return None;
+    }
+    // Forwards in doubling steps: a window that is a day old reads about a day.
+    let mut start = window.start;
+    let mut step = millis(CURRENT_BURN_WINDOW);
+    while start < window.end {
+        let end = start.saturating_add(step).min(window.end);
+        let intervals = meter
+            .source
+            .intervals(&measured.series, TimeRange::new(start, end))
+            .ok()?;
+        if let Some(first) = intervals.first() {
+            return (first.start > window.start).then_some(first.start);
+        }
+        start = end;
+        step = step.saturating_mul(2);
+    }
+    None
 }
 
 /// `remaining × window / burn`, in milliseconds: zero once spent, `None` while nothing
@@ -939,13 +1132,29 @@ fn time_to_exhaustion(remaining: Option<f64>, burn: Option<f64>, window: Duratio
     value.is_finite().then(|| value.min(i64::MAX as f64) as i64)
 }
 
+/// The first state whose condition holds. Without current data (issue 8.5) a state that
+/// holds on the data there is (budget spent before the pipeline broke) still applies, but
+/// the `always` fallback does not: the policy is then in no state, marked "no data".
 fn evaluate_policy<'c>(
     policy: &'c ErrorBudgetPolicy,
     objectives: &[ObjectiveStatus<'c>],
     meter: &Meter<'_>,
     plan: &Plan<'c>,
+    freshness: Freshness,
 ) -> PolicyStatus<'c> {
+    let no_data = PolicyStatus {
+        policy,
+        state: None,
+        reason: Some(PolicyReason::NoData {
+            freshness,
+            after: plan.no_data.after,
+        }),
+        no_data: Some(plan.no_data.gate),
+    };
     for state in &policy.states {
+        if !freshness.is_current() && matches!(state.when, Condition::Always) {
+            return no_data;
+        }
         let reason = match &state.when {
             Condition::Always => Some(PolicyReason::Always),
             Condition::RemainingBelow(share) => objectives.iter().find_map(|status| {
@@ -1003,15 +1212,22 @@ fn evaluate_policy<'c>(
                 policy,
                 state: Some(state),
                 reason: Some(reason),
+                no_data: None,
             };
         }
+    }
+    if !freshness.is_current() {
+        return no_data;
     }
     PolicyStatus {
         policy,
         state: None,
         reason: None,
+        no_data: None,
     }
 }
 
+#[cfg(test)]
+mod data_tests;
 #[cfg(test)]
 mod tests;

@@ -46,3 +46,59 @@ mod tests {
         assert_eq!(wilson_interval(0.0, 0.0), None);
     }
 }
+
+/// Significant digits kept in figures derived by floating-point arithmetic (burn-rate
+/// factors, margins, budgets) before they are shown: twelve keep every digit a count or
+/// a target can carry and drop the binary noise of the last two (`0.05 × 112` is
+/// `5.6000000000000005`, `0.999 − 0.995` is `0.0040000000000000036`; issue 8.14).
+pub const SIGNIFICANT_DIGITS: i32 = 12;
+
+/// `value` rounded to `digits` significant digits, so that it prints as people write it
+/// (`5.6`, `0.004`, `0.933333333333`); zero, non-finite values and values too small to
+/// scale come back unchanged.
+pub fn round_significant(value: f64, digits: i32) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let exponent = digits - 1 - magnitude;
+    if exponent.abs() > 300 {
+        return value;
+    }
+    // Multiply or divide by an exact power of ten (up to 10^22), so the last step is one
+    // correctly rounded operation.
+    let rounded = if exponent >= 0 {
+        let scale = 10f64.powi(exponent);
+        (value * scale).round() / scale
+    } else {
+        let scale = 10f64.powi(-exponent);
+        (value / scale).round() * scale
+    };
+    if rounded.is_finite() { rounded } else { value }
+}
+
+/// [`round_significant`] to [`SIGNIFICANT_DIGITS`].
+pub fn tidy(value: f64) -> f64 {
+    round_significant(value, SIGNIFICANT_DIGITS)
+}
+
+#[cfg(test)]
+mod significant_tests {
+    use super::*;
+
+    // issue 8.14: the noise seen in `nines report --output json`.
+    #[test]
+    fn rounding_to_significant_digits_removes_binary_noise() {
+        assert_eq!(tidy(0.05 * 112.0).to_string(), "5.6");
+        assert_eq!(tidy(0.999 - 0.995).to_string(), "0.004");
+        assert_eq!(tidy(0.1 * 28.0 / 3.0).to_string(), "0.933333333333");
+        assert_eq!(
+            tidy(-0.126_126_126_126_126_13).to_string(),
+            "-0.126126126126"
+        );
+        assert_eq!(tidy(3_663_253.0 * 0.03).to_string(), "109897.59");
+        assert_eq!(tidy(0.0), 0.0);
+        assert_eq!(round_significant(123_456.0, 2), 120_000.0);
+        assert_eq!(tidy(f64::MIN_POSITIVE), f64::MIN_POSITIVE);
+    }
+}

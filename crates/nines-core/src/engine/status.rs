@@ -3,7 +3,9 @@
 //! Every number that can be undefined (no data, nothing allowed) is an `Option`: "no data"
 //! is never shown as 0% or 100%, and no NaN or infinity can reach a report.
 
-use crate::model::{Action, BurnRateWindow, ErrorBudgetPolicy, Objective, PolicyState, Sla, Slo};
+use crate::model::{
+    Action, BurnRateWindow, ErrorBudgetPolicy, NoData, NoDataGate, Objective, PolicyState, Sla, Slo,
+};
 use crate::source::{Counts, Millis, SliceCounts, TimeRange};
 use crate::{Duration, Ratio};
 
@@ -30,6 +32,101 @@ pub struct SloStatus<'c> {
     pub sla: Option<SlaStatus<'c>>,
     /// Members' contributions, for composite SLOs.
     pub members: Vec<MemberStatus>,
+    /// Whether the SLO's data is current: the least current of its objectives (and
+    /// composite members).
+    pub freshness: Freshness,
+    /// The rule for missing data in force (the SLO's, its service's or the default).
+    pub no_data: NoData,
+}
+
+impl SloStatus<'_> {
+    /// True when the gate must refuse for want of data: the data is not current and the
+    /// rule says `gate: freeze`.
+    pub fn no_data_freezes(&self) -> bool {
+        !self.freshness.is_current() && self.no_data.gate == NoDataGate::Freeze
+    }
+    /// "no data for service/slo since ...", or `None` while the data is current.
+    pub fn no_data_reason(&self) -> Option<String> {
+        if self.freshness.is_current() {
+            return None;
+        }
+        Some(
+            self.freshness
+                .describe(self.no_data.after, Some(&self.slo.qualified_name())),
+        )
+    }
+}
+
+/// Whether an SLO's counts are current (issue 8.5): a broken pipeline must not look
+/// healthy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Freshness {
+    /// Data arrived within the staleness limit (`noData.after`).
+    #[default]
+    Current,
+    /// Data once, but none within the staleness limit.
+    Stale {
+        /// Start of the last interval with data, when the source can tell.
+        last: Option<Millis>,
+    },
+    /// No data at all as far back as was looked (the SLO window, at least the
+    /// staleness limit).
+    Missing {
+        /// How far back nothing was found.
+        looked_back: Duration,
+    },
+}
+
+impl Freshness {
+    /// True while data is current.
+    pub fn is_current(self) -> bool {
+        self == Freshness::Current
+    }
+    /// `current`, `stale` or `none`: the JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Freshness::Current => "current",
+            Freshness::Stale { .. } => "stale",
+            Freshness::Missing { .. } => "none",
+        }
+    }
+    /// The less current of two (composites: any member without data makes the whole
+    /// unknown).
+    pub fn worst(self, other: Freshness) -> Freshness {
+        let rank = |freshness: &Freshness| match freshness {
+            Freshness::Current => 0,
+            Freshness::Stale { .. } => 1,
+            Freshness::Missing { .. } => 2,
+        };
+        match (self, other) {
+            (Freshness::Stale { last: Some(a) }, Freshness::Stale { last: Some(b) }) => {
+                Freshness::Stale {
+                    last: Some(a.min(b)),
+                }
+            }
+            _ if rank(&other) > rank(&self) => other,
+            _ => self,
+        }
+    }
+    /// `no data for payments/authorization since 2026-11-30T12:00:00Z (stale after 1h)`,
+    /// `never received data for payments/authorization (none in the last 28d)`, with
+    /// `subject` (or without ` for ...` when `None`); empty while current.
+    pub fn describe(self, after: Duration, subject: Option<&str>) -> String {
+        let subject = subject
+            .map(|name| format!(" for {name}"))
+            .unwrap_or_default();
+        match self {
+            Freshness::Current => String::new(),
+            Freshness::Stale { last: Some(last) } => format!(
+                "no data{subject} since {} (stale after {after})",
+                crate::timestamp::format_millis(last)
+            ),
+            Freshness::Stale { last: None } => format!("no data{subject} in the last {after}"),
+            Freshness::Missing { looked_back } => {
+                format!("never received data{subject} (none in the last {looked_back})")
+            }
+        }
+    }
 }
 
 /// How the budget is counted.
@@ -58,6 +155,10 @@ pub struct Budget {
     pub consumed: Option<f64>,
     /// `1 − consumed`; negative when overspent (never clamped).
     pub remaining: Option<f64>,
+    /// For a young window: the factor the observed events were scaled by to budget the
+    /// whole window's expected events (window ÷ time since the first data). `None` for a
+    /// mature window, whose budget is never scaled.
+    pub extrapolated_by: Option<f64>,
 }
 
 /// Burn rates: error ratio over a window divided by the budget fraction.
@@ -117,6 +218,16 @@ pub struct DataQuality {
     pub low_traffic_threshold: f64,
     /// Time excluded from the window by exclusions, in milliseconds.
     pub excluded_ms: i64,
+    /// Whether data is current (issue 8.5).
+    pub freshness: Freshness,
+    /// For a young window (data starts inside it and none came before): the start of
+    /// the first interval with data. Unless budgeted by time slices, the budget is then
+    /// that of the whole window's expected events (`docs/engine.md`, issue 8.6).
+    pub data_since: Option<Millis>,
+    /// The share of the measured window its data spans: 1 when the series had data
+    /// before the window, the time since the first data over the window's length for a
+    /// young one (0.2% for 1.4 hours of a 28-day window). `None` without data.
+    pub window_coverage: Option<f64>,
 }
 
 /// The status of one objective.
@@ -181,6 +292,10 @@ pub struct PolicyStatus<'c> {
     pub state: Option<&'c PolicyState>,
     /// Why that state applies (displays as a sentence).
     pub reason: Option<PolicyReason<'c>>,
+    /// Set when the SLO has no current data and no state other than an `always` one
+    /// holds: the policy is then in no state ("no data", never its healthy fallback),
+    /// and the gate does what the rule says.
+    pub no_data: Option<NoDataGate>,
 }
 
 impl PolicyStatus<'_> {
@@ -190,8 +305,12 @@ impl PolicyStatus<'_> {
             .map(|state| state.actions.as_slice())
             .unwrap_or_default()
     }
-    /// True when the current state freezes a change of `change_type`.
+    /// True when the current state freezes a change of `change_type` (or, without data,
+    /// when the rule for missing data freezes).
     pub fn blocks(&self, change_type: Option<&str>) -> bool {
+        if self.state.is_none() && self.no_data == Some(NoDataGate::Freeze) {
+            return true;
+        }
         self.actions()
             .iter()
             .any(|action| action.blocks(change_type))
@@ -245,12 +364,22 @@ pub enum PolicyReason<'c> {
         /// The condition's share.
         share: Ratio,
     },
+    /// The SLO has no current data.
+    NoData {
+        /// How current it is.
+        freshness: Freshness,
+        /// The staleness limit.
+        after: Duration,
+    },
 }
 
 impl std::fmt::Display for PolicyReason<'_> {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PolicyReason::Always => formatter.write_str("always applies"),
+            PolicyReason::NoData { freshness, after } => {
+                formatter.write_str(&freshness.describe(*after, None))
+            }
             PolicyReason::RemainingBelow {
                 objective,
                 remaining,

@@ -59,11 +59,14 @@ pub enum BurnThreshold {
 
 impl BurnRateWindow {
     /// The burn-rate factor for an SLO window of `slo_window`:
-    /// `factor = share × window / long` (SRE Workbook).
+    /// `factor = share × window / long` (SRE Workbook), to twelve significant digits so
+    /// that 5% over 28 days in 6 hours is `5.6`, not `5.6000000000000005` (issue 8.14).
     pub fn factor(&self, slo_window: Duration) -> f64 {
         match &self.threshold {
             BurnThreshold::Factor(factor) => *factor,
-            BurnThreshold::BudgetShare(share) => share.fraction() * slo_window.ratio_to(self.long),
+            BurnThreshold::BudgetShare(share) => {
+                crate::engine::tidy(share.fraction() * slo_window.ratio_to(self.long))
+            }
         }
     }
     /// The share of the window's budget this row lets burn within its long window:
@@ -164,5 +167,20 @@ mod tests {
         for (factor, expected) in factors.iter().zip([13.44, 5.6, 2.8, 0.9333333333]) {
             assert!((factor - expected).abs() < 1e-9, "{factor} != {expected}");
         }
+    }
+
+    // issue 8.14: the factors print as people write them.
+    #[test]
+    fn factors_print_without_floating_point_noise() {
+        let printed: Vec<String> = Alerting::default_windows()
+            .iter()
+            .map(|row| row.factor(Duration::from_days(28)).to_string())
+            .collect();
+        assert_eq!(printed, ["13.44", "5.6", "2.8", "0.933333333333"]);
+        let printed: Vec<String> = Alerting::default_windows()
+            .iter()
+            .map(|row| row.factor(Duration::from_days(30)).to_string())
+            .collect();
+        assert_eq!(printed, ["14.4", "6", "3", "1"]);
     }
 }

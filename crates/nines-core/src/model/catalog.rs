@@ -1,8 +1,8 @@
 //! The catalog: everything loaded from a set of spec files, in one model.
 
 use crate::model::{
-    ErrorBudgetPolicy, Indicator, Labels, MemberSource, Objective, Origin, Ownership, Review, Sla,
-    Sli, Slo,
+    ErrorBudgetPolicy, Indicator, Labels, MemberSource, NoData, Objective, Origin, Ownership,
+    Review, Sla, Sli, Slo,
 };
 
 /// One series nines measures: an objective of an SLO with its own SLI, or an indicator
@@ -55,6 +55,8 @@ pub struct Service {
     pub review: Review,
     /// Default error budget policy for the service's SLOs, by name.
     pub policy: Option<String>,
+    /// Default rule for missing data for the service's SLOs.
+    pub no_data: Option<NoData>,
 }
 
 impl Service {
@@ -69,6 +71,7 @@ impl Service {
             ownership: Ownership::default(),
             review: Review::default(),
             policy: None,
+            no_data: None,
         }
     }
 }
@@ -162,6 +165,16 @@ impl Catalog {
     /// A policy by name.
     pub fn policy(&self, name: &str) -> Option<&ErrorBudgetPolicy> {
         self.policies.iter().find(|policy| policy.name == name)
+    }
+    /// The rule for missing data in force for an SLO: its own, its service's, or the
+    /// default.
+    pub fn no_data_of(&self, slo: &Slo) -> NoData {
+        slo.no_data
+            .or_else(|| {
+                self.service(&slo.service)
+                    .and_then(|service| service.no_data)
+            })
+            .unwrap_or_default()
     }
     /// The policy in force for an SLO: its own, or its service's.
     pub fn policy_of(&self, slo: &Slo) -> Option<&ErrorBudgetPolicy> {

@@ -6,6 +6,7 @@
 mod alerting;
 mod catalog;
 mod exclusion;
+mod no_data;
 mod origin;
 mod people;
 mod policy;
@@ -19,6 +20,7 @@ use std::collections::BTreeMap;
 pub use alerting::{Alerting, BurnRateWindow, BurnThreshold};
 pub use catalog::{Catalog, DataSource, MeasuredSeries, NotificationTarget, Service};
 pub use exclusion::{Exclusion, Recurrence, Schedule};
+pub use no_data::{DEFAULT_STALE_AFTER, NoData, NoDataGate};
 pub use origin::{Location, Origin};
 pub use people::{Approval, DEFAULT_REVIEW_INTERVAL, Ownership, Review};
 pub use policy::{Action, Condition, ErrorBudgetPolicy, PolicyState};

@@ -1,6 +1,6 @@
 //! Service level objectives: an indicator, a window, a budgeting method and targets.
 
-use crate::model::{Alerting, Exclusion, Labels, Origin, Ownership, Review, Sli, Window};
+use crate::model::{Alerting, Exclusion, Labels, NoData, Origin, Ownership, Review, Sli, Window};
 use crate::{Duration, Ratio};
 
 /// A service level objective.
@@ -40,6 +40,9 @@ pub struct Slo {
     pub annotations: Labels,
     /// Periods removed from both good and valid events (maintenance windows).
     pub exclusions: Vec<Exclusion>,
+    /// When its data counts as stale and what the gate does then; the service's default
+    /// (then [`NoData::default`]) when absent.
+    pub no_data: Option<NoData>,
 }
 
 /// What an SLO measures.

@@ -1,7 +1,7 @@
 //! `nines gate`.
 
 use nines_core::engine::{Engine, Options};
-use nines_core::report::{self, GateDecision};
+use nines_core::report::{self, GateDecision, GateOptions};
 
 use crate::cli::{GateArgs, OutputFormat, Status};
 use crate::commands::data::Target;
@@ -18,6 +18,9 @@ pub fn run(args: &GateArgs) -> anyhow::Result<Status> {
                 params.push(("change_type", kind));
             }
             match remote.get("/api/v1/gate", &params) {
+                Ok(body) if args.allow_no_data => {
+                    serde_json::from_str::<GateDecision>(&body)?.allowing_no_data()
+                }
                 Ok(body) => serde_json::from_str(&body)?,
                 Err(message) => {
                     output::error(&message);
@@ -37,11 +40,14 @@ pub fn run(args: &GateArgs) -> anyhow::Result<Status> {
             let engine = Engine::new(&data.catalog, Options::default());
             data.with_source(|source| {
                 let statuses = engine.evaluate_all(source, data.at);
-                report::gate(
+                report::gate_with(
                     &statuses,
                     &args.service,
                     args.change_type.as_deref(),
                     data.at,
+                    GateOptions {
+                        allow_no_data: args.allow_no_data,
+                    },
                 )
             })
         }

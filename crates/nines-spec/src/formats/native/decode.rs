@@ -29,6 +29,7 @@ const SERVICE_FIELDS: &[&str] = &[
     "approvers",
     "review",
     "policy",
+    "noData",
     "zone",
     "slas",
     "slis",
@@ -57,6 +58,7 @@ const SLO_FIELDS: &[&str] = &[
     "labels",
     "annotations",
     "exclusions",
+    "noData",
 ];
 const SLI_FIELDS: &[&str] = &[
     "name",
@@ -256,6 +258,7 @@ fn decode_service(cx: &mut Cx<'_>, root: &Node, catalog: &mut Catalog) {
     service.policy = fields
         .get("policy")
         .and_then(|node| name(cx, node, "policy"));
+    service.no_data = fields.get("noData").and_then(|node| no_data(cx, node));
     let defaults = ServiceDefaults {
         zone: fields
             .get("zone")
@@ -488,7 +491,42 @@ fn decode_slo(
             .map(|node| string_map(cx, node, "annotations"))
             .unwrap_or_default(),
         exclusions,
+        no_data: fields.get("noData").and_then(|node| no_data(cx, node)),
     })
+}
+
+const NO_DATA_FIELDS: &[&str] = &["after", "gate"];
+
+/// `noData: {after: 1h, gate: freeze|allow}` (issue 8.5): when an SLO's data is stale,
+/// and whether the release gate lets changes through meanwhile.
+fn no_data(cx: &mut Cx<'_>, node: &Node) -> Option<nines_core::model::NoData> {
+    use nines_core::model::{NoData, NoDataGate};
+    let fields = Fields::open(cx, node, "noData", NO_DATA_FIELDS)?;
+    let mut rule = NoData::default();
+    if let Some(after) = fields.get("after") {
+        rule.after = duration(cx, after, "noData.after")?;
+        if rule.after.is_zero() {
+            cx.report(Rule::InvalidValue, after, "noData.after must be above 0")
+                .hint("the longest a working pipeline goes without data, e.g. `1h`");
+            return None;
+        }
+    }
+    if let Some(gate) = fields.get("gate") {
+        rule.gate = match string(cx, gate, "noData.gate")?.as_str() {
+            "freeze" => NoDataGate::Freeze,
+            "allow" => NoDataGate::Allow,
+            other => {
+                cx.report(
+                    Rule::InvalidValue,
+                    gate,
+                    format!("noData.gate `{other}` is neither `freeze` nor `allow`"),
+                )
+                .hint("`freeze` refuses releases while the SLO has no data; `allow` lets them through");
+                return None;
+            }
+        };
+    }
+    Some(rule)
 }
 
 /// `28d` (rolling), `month` / `calendar month` (calendar in `zone`), or

@@ -1410,6 +1410,7 @@ fn decode_slo(
         labels: meta.labels,
         annotations: meta.annotations,
         exclusions: Vec::new(),
+        no_data: None,
     };
     if let Some(extensions) = extensions {
         slo.ownership = native::ownership(cx, &extensions, &mut slo.origin);

@@ -267,6 +267,7 @@ fn decode(cx: &mut Cx<'_>, root: &Node) -> Option<Slo> {
         labels: own_labels,
         annotations: own_annotations,
         exclusions: Vec::new(),
+        no_data: None,
     })
 }
 

@@ -236,6 +236,7 @@ fn decode_slo(
         labels,
         annotations: Labels::new(),
         exclusions: Vec::new(),
+        no_data: None,
     })
 }
 
