@@ -16,7 +16,7 @@ mod window;
 
 use std::collections::BTreeMap;
 
-pub use alerting::{Alerting, BurnRateWindow, BurnThreshold};
+pub use alerting::{Alerting, BurnRateWindow, BurnThreshold, NoDataAlert};
 pub use catalog::{Catalog, DataSource, MeasuredSeries, NotificationTarget, Service};
 pub use exclusion::{Exclusion, Recurrence, Schedule};
 pub use origin::{Location, Origin};
