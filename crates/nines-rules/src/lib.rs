@@ -238,7 +238,15 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Generated {
             Indicator::Composite(_) => None,
             Indicator::Sli(_) => source_problem(slo),
         };
-        for objective in &slo.objectives {
+        // A composite is measured against one objective, its own or the weighted mean of
+        // its members' targets (as the engine plans it).
+        let objectives = match &slo.indicator {
+            Indicator::Composite(composite) => {
+                vec![composite::composite_objective(slo, catalog, composite)]
+            }
+            Indicator::Sli(_) => slo.objectives.clone(),
+        };
+        for objective in &objectives {
             let result = match (&slo.indicator, &skip_all) {
                 (_, Some(reason)) => Err(reason.clone()),
                 (Indicator::Composite(composite), None) => composite::groups(

@@ -8,8 +8,13 @@ use crate::names::{Names, camel, rule_labels, selector};
 use crate::queries::SliQueries;
 use crate::{Group, Labels, Naming, Options, Rule, number, window_length};
 
-/// Prometheus refuses `for:` durations it cannot hold; a no-data alert waits at least a
-/// minute so that one missed scrape does not page.
+/// Pyrra's default burn-rate alert name (`defaultAlertname` in Pyrra's `slo/slo.go`).
+const PYRRA_ALERT_NAME: &str = "ErrorBudgetBurn";
+/// Pyrra's default no-data alert name (`defaultAlertnameAbsent`).
+const PYRRA_NO_DATA_NAME: &str = "SLOMetricAbsent";
+
+/// The shortest wait of a no-data alert: a shorter `for:` would page on one missed scrape
+/// or on the restart of a service's only target.
 const NO_DATA_MINIMUM_WAIT: Duration = Duration::from_minutes(1);
 
 pub(crate) fn record(name: &str, expr: String, labels: &Labels) -> Rule {
@@ -32,9 +37,15 @@ pub(crate) fn group_name(slo: &Slo, objective: &Objective, part: &str) -> String
 }
 
 /// The burn-rate alert name: the spec's (Sloth's and Pyrra's `alerting.name`) unless it is
-/// blank, which Prometheus refuses (`alert: ""`); then the derived one, with a note.
+/// blank, which Prometheus refuses (`alert: ""`); then the derived one, with a note. Pyrra
+/// specs without a name keep Pyrra's default, `ErrorBudgetBurn`, so Alertmanager routes
+/// written for Pyrra keep matching (the identity labels tell SLOs apart).
 pub(crate) fn alert_name(slo: &Slo, notes: &mut Vec<String>) -> String {
-    let derived = format!("{}{}ErrorBudgetBurn", camel(&slo.service), camel(&slo.name));
+    let derived = if slo.origin.format() == Some("pyrra") {
+        PYRRA_ALERT_NAME.to_string()
+    } else {
+        format!("{}{}ErrorBudgetBurn", camel(&slo.service), camel(&slo.name))
+    };
     match slo.alerting.name.as_deref().map(str::trim) {
         Some("") => {
             notes.push(format!(
@@ -175,6 +186,7 @@ pub(crate) fn objective_groups(
             &slo.qualified_name(),
             objective.target.fraction(),
             &names,
+            &|length| names.ratio(length),
             &own,
             &label_list,
             &alert_name,
@@ -305,6 +317,7 @@ pub(crate) fn burn_alert(
     qualified_name: &str,
     target: f64,
     names: &Names,
+    series: &dyn Fn(Duration) -> String,
     own: &str,
     labels: &[(String, String)],
     alert_name: &str,
@@ -315,8 +328,8 @@ pub(crate) fn burn_alert(
     let threshold = number(factor * budget);
     let expr = format!(
         "{long} and {short}",
-        long = names.above(&names.ratio(row.long), own, &threshold),
-        short = names.above(&names.ratio(row.short), own, &threshold),
+        long = names.above(&series(row.long), own, &threshold),
+        short = names.above(&series(row.short), own, &threshold),
     );
     let mut alert_labels: Vec<(String, String)> = labels.to_vec();
     let mut set = |name: &str, value: String| match alert_labels
@@ -417,7 +430,7 @@ pub(crate) fn no_data_alert(
     }
     let name = match settings.name.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => name.to_string(),
-        _ if slo.origin.format() == Some("pyrra") => "SLOMetricAbsent".to_string(),
+        _ if slo.origin.format() == Some("pyrra") => PYRRA_NO_DATA_NAME.to_string(),
         _ => format!("{}{}NoData", camel(&slo.service), camel(&slo.name)),
     };
     let wait = no_data_wait(most_urgent, window.length, budget);
