@@ -243,11 +243,13 @@ pub(crate) fn groups(
                 names.ratio(Duration::from_minutes(5))
             )
         };
-        slo_rules.push(record(
-            &names.ratio(slo_window),
-            ratio,
-            &member_labels(member, Some(slo_window)),
-        ));
+        if !window.windows.contains(&slo_window) {
+            slo_rules.push(record(
+                &names.ratio(slo_window),
+                ratio,
+                &member_labels(member, Some(slo_window)),
+            ));
+        }
         slo_rules.push(record(
             &names.fixed(
                 "nines:slo_period_burn_rate:ratio",
@@ -261,11 +263,13 @@ pub(crate) fn groups(
             &plain,
         ));
     }
-    slo_rules.push(record(
-        &names.ratio(slo_window),
-        weighted_mean(&names.ratio(slo_window), &own, &members),
-        &names.with_window(&label_list, slo_window).into(),
-    ));
+    if !window.windows.contains(&slo_window) {
+        slo_rules.push(record(
+            &names.ratio(slo_window),
+            weighted_mean(&names.ratio(slo_window), &own, &members),
+            &names.with_window(&label_list, slo_window).into(),
+        ));
+    }
     let period_burn = names.fixed(
         "nines:slo_period_burn_rate:ratio",
         "slo:period_burn_rate:ratio",

@@ -147,7 +147,20 @@ pub(crate) fn objective_groups(
     let slo_window = window.length;
     let window_labels: Labels = names.with_window(&label_list, slo_window).into();
     let mut slo_rules = Vec::new();
-    if queries.has_counts() {
+    // When the SLO window is also a burn window (a 3-day SLO with the 3d/6h row), the
+    // burn-rate group already records its ratio: a second rule for the same series would
+    // make the two write conflicting samples.
+    let recorded_already = window.windows.contains(&slo_window);
+    if recorded_already {
+        slo_rules.extend(
+            [
+                record(&names.errors_recorded(step), queries.errors(step), &labels),
+                record(&names.valid_recorded(step), queries.valid(step), &labels),
+            ]
+            .into_iter()
+            .filter(|_| queries.has_counts()),
+        );
+    } else if queries.has_counts() {
         let errors_step = names.errors_recorded(step);
         let valid_step = names.valid_recorded(step);
         slo_rules.push(record(&errors_step, queries.errors(step), &labels));
