@@ -296,3 +296,80 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Generated {
     }
     generated
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"apiVersion: nines/v1
+name: web
+slos:
+  - name: requests
+    target: 99.9%
+    window: 30d
+    sli:
+      prometheus:
+        valid: http_requests_total{job="web"}
+        bad: http_requests_total{job="web",code=~"5.."}
+"#;
+
+    fn catalog() -> Catalog {
+        let loaded = nines_spec::load_sources(&[nines_spec::Source {
+            name: "web.yaml".into(),
+            text: SPEC.into(),
+        }]);
+        assert!(!loaded.catalog.slos.is_empty(), "{:?}", loaded.diagnostics);
+        loaded.catalog
+    }
+
+    #[test]
+    fn a_blank_alert_name_falls_back_with_a_note() {
+        // issue 8.4: `alerting.name: ""` gave `alert: ""`, which Prometheus refuses,
+        // whatever decoder let it through.
+        for blank in ["", "  "] {
+            let mut catalog = catalog();
+            catalog.slos[0].alerting.name = Some(blank.to_string());
+            let generated = generate(&catalog, &Options::default());
+            let text = render_all(&generated.files, Format::Rules);
+            assert!(!text.contains("alert: \"\""), "{text}");
+            assert!(!text.contains("alert: \"  \""), "{text}");
+            assert!(text.contains("alert: WebRequestsErrorBudgetBurn"));
+            assert!(
+                generated
+                    .notes
+                    .iter()
+                    .any(|note| note.contains("`alerting.name` is empty")),
+                "{:?}",
+                generated.notes
+            );
+        }
+    }
+
+    #[test]
+    fn the_no_data_alert_follows_the_spec() {
+        // issue 8.5: Pyrra's absentName and absent: false, carried in the model.
+        let mut catalog = catalog();
+        catalog.slos[0].alerting.no_data.name = Some("WebMetricsMissing".into());
+        catalog.slos[0].alerting.no_data.severity = Some("ticket".into());
+        let text = render_all(
+            &generate(&catalog, &Options::default()).files,
+            Format::Rules,
+        );
+        let at = text
+            .find("alert: WebMetricsMissing")
+            .expect("named as the spec says");
+        let rule = &text[at..];
+        assert!(
+            rule.contains("expr: absent(http_requests_total{job=\"web\"})"),
+            "{rule}"
+        );
+        assert!(rule.contains("for: 1m"), "{rule}");
+        assert!(rule.contains("severity: ticket"), "{rule}");
+        catalog.slos[0].alerting.no_data.disabled = true;
+        let text = render_all(
+            &generate(&catalog, &Options::default()).files,
+            Format::Rules,
+        );
+        assert!(!text.contains("absent("), "{text}");
+    }
+}

@@ -481,3 +481,49 @@ pub(crate) fn no_data_alert(
         annotations,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nines_core::model::BurnThreshold;
+
+    fn row(long: Duration, factor: f64, wait: Option<Duration>) -> BurnRateWindow {
+        BurnRateWindow {
+            origin: Default::default(),
+            name: None,
+            severity: "page".into(),
+            long,
+            short: Duration::from_minutes(5),
+            threshold: BurnThreshold::Factor(factor),
+            for_duration: wait,
+            labels: Default::default(),
+            annotations: Default::default(),
+        }
+    }
+
+    #[test]
+    fn no_data_waits_as_pyrra_does() {
+        // issue 8.5, Pyrra's AbsentDuration: factor × budget × long + for, to the minute.
+        let thirty_days = Duration::from_days(30);
+        let hour = Duration::from_hours(1);
+        // Pyrra, 99.9% over 4w: 14 × 0.001 × 60 min = 0.84 min, + 2m = 2.84: 3m.
+        assert_eq!(
+            no_data_wait(
+                &row(hour, 14.0, Some(Duration::from_minutes(2))),
+                Duration::from_days(28),
+                0.001
+            ),
+            Duration::from_minutes(3)
+        );
+        // 95% over 30 days: 14.4 × 0.05 × 60 = 43.2 min: 43m.
+        assert_eq!(
+            no_data_wait(&row(hour, 14.4, None), thirty_days, 0.05),
+            Duration::from_minutes(43)
+        );
+        // 99.99%: 14.4 × 0.0001 × 60 = 0.09 min rounds to 0; the floor is 1m.
+        assert_eq!(
+            no_data_wait(&row(hour, 14.4, None), thirty_days, 0.0001),
+            Duration::from_minutes(1)
+        );
+    }
+}
