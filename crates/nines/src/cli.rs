@@ -175,10 +175,10 @@ pub enum GenerateCommand {
     /// Prometheus recording and alerting rules: burn windows, the SLO window, alerts.
     #[command(after_help = "\
 Examples:
-  nines generate prometheus examples/shop > shop.rules.yaml
-  nines generate prometheus --format operator --label release=prometheus slos/ --out-dir k8s/
-  nines generate prometheus --format mimir slos/ --out-dir rules/    # mimirtool rules load
-  nines generate prometheus --naming sloth slos/                     # keep Sloth dashboards
+  nines generate prometheus examples/ > rules.yaml          # one file, every service
+  nines generate prometheus --format operator --label release=prometheus examples/shop --out-dir k8s/
+  nines generate prometheus --format mimir examples/shop --out-dir rules/   # mimirtool rules load
+  nines generate prometheus --naming sloth examples/sloth/catalog-api.yaml  # Sloth dashboards
 
 Per objective: the event-weighted error ratio over every burn window (recorded only with
 traffic: no NaN, no page for an idle service), 5-minute counts and the SLO-window ratio
