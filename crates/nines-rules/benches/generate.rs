@@ -37,7 +37,7 @@ fn specs() -> String {
 fn ten_thousand_slos(bencher: Bencher) {
     let loaded = nines_spec::load_sources(&[nines_spec::Source {
         name: "slos.yaml".into(),
-        text: specs().into(),
+        text: specs(),
     }]);
     assert_eq!(loaded.catalog.slos.len(), SERVICES * 5);
     let options = Options::default();
@@ -56,7 +56,7 @@ fn ten_thousand_slos(bencher: Bencher) {
 fn ten_thousand_slos_generate_only(bencher: Bencher) {
     let loaded = nines_spec::load_sources(&[nines_spec::Source {
         name: "slos.yaml".into(),
-        text: specs().into(),
+        text: specs(),
     }]);
     let options = Options::default();
     bencher.bench(|| generate(&loaded.catalog, &options).rules);

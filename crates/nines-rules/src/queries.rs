@@ -1,11 +1,13 @@
 //! PromQL for an SLI's errors and valid events over a window.
 //!
-//! Errors and valid events are always *counts* over the window (`increase`), summed
-//! across series (`sum`, or `sum by` the SLI's `groupBy` labels), so every ratio built
-//! from them is event-weighted.
+//! Errors and valid events are *counts* over the window (`increase`), summed across
+//! series (`sum`, or `sum by` the SLI's `groupBy` labels), so every ratio built from them
+//! is event-weighted. Raw SLIs (Sloth's `error_ratio_query`) carry no counts: their error
+//! ratio is the query itself, as Sloth records it. Pyrra's `bool_gauge` is counted as
+//! Pyrra counts it: samples at 0 over samples (`count_over_time − sum_over_time`).
 
 use nines_core::Duration;
-use nines_core::model::{Counted, PromQuery, PrometheusSource, Sli, SliKind};
+use nines_core::model::{Counted, PromQuery, PrometheusSource, RawKind, Sli, SliKind};
 use nines_spec::promql::{Selector, quote, render_window, selector};
 
 /// How to compute one SLI's counts.
@@ -29,7 +31,17 @@ enum Kind {
         bad: Option<String>,
         good: Option<String>,
     },
+    /// A native histogram: valid = `histogram_count`, good = the share at or under the
+    /// bound (`histogram_fraction`).
+    Native { histogram: String, bound: f64 },
+    /// A boolean gauge (Pyrra `bool_gauge`): each sample is an event, good when 1.
+    BoolGauge { selector: String },
+    /// A ratio computed by the query itself, with a `{{.window}}` placeholder.
+    Raw { query: String, raw: RawKind },
 }
+
+/// The window placeholder in templates.
+const WINDOW: &str = PromQuery::WINDOW_PLACEHOLDER;
 
 /// Renders a selector, with `suffix` appended to the metric name and extra matchers.
 pub fn render_selector(
@@ -90,9 +102,7 @@ impl SliQueries {
                         .to_string(),
                 );
             }
-            SliKind::Raw { .. } => {
-                return Err("raw ratio SLIs carry no event counts to weight".to_string());
-            }
+            SliKind::Raw { raw } => raw_queries(source, *raw)?,
         };
         Ok(SliQueries {
             kind,
@@ -112,17 +122,81 @@ impl SliQueries {
         self.sum(&format!("increase({selector}[{window}])"))
     }
 
-    /// Valid events over `window`.
+    /// True when the SLI counts events (errors and valid events); false for raw ratios,
+    /// which only have [`SliQueries::error_ratio`].
+    pub fn has_counts(&self) -> bool {
+        !matches!(self.kind, Kind::Raw { .. })
+    }
+
+    /// The error ratio over `window`: errors over valid events, recorded only when there
+    /// were valid events; for raw SLIs the query's own ratio (one minus it for a success
+    /// ratio).
+    pub fn error_ratio(&self, window: Duration) -> String {
+        match &self.kind {
+            Kind::Raw { query, raw } => {
+                let rendered = render_window(query, &window.to_string());
+                match raw {
+                    RawKind::Failure => format!("({})", rendered.trim()),
+                    RawKind::Success => format!("1 - ({})", rendered.trim()),
+                }
+            }
+            _ => format!(
+                "({errors}) / (({valid}) > 0)",
+                errors = self.errors(window),
+                valid = self.valid(window)
+            ),
+        }
+    }
+
+    /// An expression that is empty exactly when the SLI's source has no series at all:
+    /// what a no-data (`absent`) alert watches.
+    pub fn presence(&self) -> String {
+        let five_minutes = Duration::from_minutes(5);
+        match &self.kind {
+            Kind::Counters { valid, .. } => valid.clone(),
+            Kind::Native { histogram, .. } => histogram.clone(),
+            Kind::BoolGauge { selector } => selector.clone(),
+            Kind::Templates { valid, .. } => render_window(valid, &five_minutes.to_string()),
+            Kind::Raw { query, .. } => render_window(query, &five_minutes.to_string())
+                .trim()
+                .to_string(),
+        }
+    }
+
+    /// Valid events over `window` (for raw SLIs, which count nothing, `vector(0)` is never
+    /// asked for: see [`SliQueries::has_counts`]).
     pub fn valid(&self, window: Duration) -> String {
         match &self.kind {
             Kind::Counters { valid, .. } => self.counter(valid, window),
             Kind::Templates { valid, .. } => render_window(valid, &window.to_string()),
+            Kind::Native { histogram, .. } => {
+                format!("histogram_count({})", self.counter(histogram, window))
+            }
+            Kind::BoolGauge { selector } => {
+                self.sum(&format!("count_over_time({selector}[{window}])"))
+            }
+            Kind::Raw { .. } => "vector(0)".to_string(),
         }
     }
 
     /// Bad events over `window`, never below zero.
     pub fn errors(&self, window: Duration) -> String {
         let (bad, good, valid) = match &self.kind {
+            Kind::Native { histogram, bound } => {
+                let increase = self.counter(histogram, window);
+                return format!(
+                    "histogram_count({increase}) * (1 - histogram_fraction(0, {bound}, {increase}))",
+                    bound = crate::number(*bound)
+                );
+            }
+            Kind::BoolGauge { selector } => {
+                return format!(
+                    "{count} - {sum}",
+                    count = self.sum(&format!("count_over_time({selector}[{window}])")),
+                    sum = self.sum(&format!("sum_over_time({selector}[{window}])"))
+                );
+            }
+            Kind::Raw { .. } => return "vector(0)".to_string(),
             Kind::Counters { valid, bad, good } => (
                 bad.as_ref().map(|bad| self.counter(bad, window)),
                 good.as_ref().map(|good| self.counter(good, window)),
@@ -184,11 +258,42 @@ fn ratio(source: &PrometheusSource, counted: Counted) -> Result<Kind, String> {
     })
 }
 
+/// Raw ratios: a Pyrra `bool_gauge` (read as `avg_over_time(SELECTOR[{{.window}}])`) is
+/// counted per sample as Pyrra does; any other windowed query is the ratio itself.
+fn raw_queries(source: &PrometheusSource, raw: RawKind) -> Result<Kind, String> {
+    match &source.value {
+        Some(PromQuery::Windowed(query)) => {
+            let gauge = query
+                .trim()
+                .strip_prefix("avg_over_time(")
+                .and_then(|rest| rest.strip_suffix(&format!("[{WINDOW}])")))
+                .filter(|inner| raw == RawKind::Success && selector(inner).is_some());
+            Ok(match gauge {
+                Some(inner) => Kind::BoolGauge {
+                    selector: inner.to_string(),
+                },
+                None => Kind::Raw {
+                    query: query.clone(),
+                    raw,
+                },
+            })
+        }
+        Some(PromQuery::Selector(_) | PromQuery::Expression(_)) => Err(
+            "the raw ratio query has no `{{.window}}` placeholder: rules need the ratio over each window".to_string(),
+        ),
+        None => Err("a raw SLI needs a ratio query".to_string()),
+    }
+}
+
 fn latency_queries(source: &PrometheusSource, bound: f64) -> Result<Kind, String> {
     match &source.histogram {
-        Some(_) if source.native_histogram => Err(
-            "native histograms: rules are not generated yet (use a classic histogram or good/valid counters)".to_string(),
-        ),
+        Some(histogram) if source.native_histogram => {
+            selector(histogram).ok_or_else(|| format!("`{histogram}` is not a metric selector"))?;
+            Ok(Kind::Native {
+                histogram: histogram.clone(),
+                bound,
+            })
+        }
         Some(histogram) => {
             let parsed = selector(histogram)
                 .ok_or_else(|| format!("`{histogram}` is not a metric selector"))?;
@@ -200,12 +305,22 @@ fn latency_queries(source: &PrometheusSource, bound: f64) -> Result<Kind, String
             })
         }
         None => {
-            let valid = side(&source.valid, "valid")?.ok_or("a latency SLI needs a histogram or good/valid queries")?;
-            let good = side(&source.good, "good")?.ok_or("a latency SLI needs a histogram or good/valid queries")?;
+            let valid = side(&source.valid, "valid")?
+                .ok_or("a latency SLI needs a histogram or good/valid queries")?;
+            let good = side(&source.good, "good")?
+                .ok_or("a latency SLI needs a histogram or good/valid queries")?;
             Ok(if valid.0 {
-                Kind::Templates { valid: valid.1, bad: None, good: Some(good.1) }
+                Kind::Templates {
+                    valid: valid.1,
+                    bad: None,
+                    good: Some(good.1),
+                }
             } else {
-                Kind::Counters { valid: valid.1, bad: None, good: Some(good.1) }
+                Kind::Counters {
+                    valid: valid.1,
+                    bad: None,
+                    good: Some(good.1),
+                }
             })
         }
     }

@@ -335,3 +335,111 @@ fn promtool_unit_tests_show_when_alerts_fire_and_resolve() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+const COMPOSITE_SPEC: &str = r#"apiVersion: nines/v1
+name: shop
+slos:
+  - name: api
+    target: 99.9%
+    window: 30d
+    sli:
+      prometheus:
+        valid: requests_total{job="api"}
+        bad: requests_total{job="api",code="500"}
+  - name: db
+    target: 99%
+    window: 30d
+    sli:
+      prometheus:
+        valid: queries_total{job="db"}
+        bad: queries_total{job="db",code="500"}
+  - name: journey
+    target: 99.5%
+    window: 30d
+    composite:
+      members:
+        - slo: api
+          weight: 2
+        - slo: db
+          weight: 1
+"#;
+
+#[test]
+fn composites_burn_as_the_weighted_mean_of_their_members() {
+    // issue 8.3: composites got no rules. The api member (99.9%) runs at 1% errors, a burn
+    // rate of 10; the db member (99%) at none, a burn rate of 0. Weighted 2:1 the
+    // composite burns (2 × 10 + 1 × 0) / 3 = 6.667, above the 6h/30m page factor of 6 and
+    // below 14.4; its budget remaining is 1 − 6.667 = −5.667. When db has no traffic it is
+    // left out of the mean (as `nines report` leaves it out): the composite burns 10.
+    let catalog = nines_spec::load_sources(&[nines_spec::Source {
+        name: "shop.yaml".into(),
+        text: COMPOSITE_SPEC.into(),
+    }])
+    .catalog;
+    let generated = generate(&catalog, &Options::default());
+    assert!(generated.skipped.is_empty(), "{:?}", generated.skipped);
+    let directory = TempDir::new("composite");
+    std::fs::write(
+        directory.0.join("rules.yaml"),
+        nines_rules::render_all(&generated.files, Format::Rules),
+    )
+    .unwrap();
+    let journey = "nines_slo=\"journey\",nines_member=\"\"";
+    let value = |expr: String, minute: u32, value: i64| {
+        json!({"expr": expr, "eval_time": format!("{minute}m"),
+               "exp_samples": [{"labels": "{}", "value": value}]})
+    };
+    let burn = format!("round(sum(nines:slo_burn_rate:ratio_rate1h{{{journey}}}) * 1000)");
+    let remaining = format!("round(sum(nines:slo_budget_remaining:ratio{{{journey}}}) * 1000)");
+    let page = "clamp_max(count(ALERTS{alertname=\"ShopJourneyErrorBudgetBurn\",alertstate=\"firing\",severity=\"page\",long_window=\"6h\"}), 1)";
+    let fast_page = "count(ALERTS{alertname=\"ShopJourneyErrorBudgetBurn\",alertstate=\"firing\",long_window=\"1h\"})";
+    let series = |db_per_minute: f64| {
+        json!([
+            {"series": "requests_total{job=\"api\",code=\"200\"}", "values": counter(&[(120, 990.0)])},
+            {"series": "requests_total{job=\"api\",code=\"500\"}", "values": counter(&[(120, 10.0)])},
+            {"series": "queries_total{job=\"db\",code=\"200\"}", "values": counter(&[(120, db_per_minute)])},
+            {"series": "queries_total{job=\"db\",code=\"500\"}", "values": counter(&[(120, 0.0)])},
+        ])
+    };
+    let suite = json!({
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "name": "weighted 2:1, burn rates 10 and 0",
+                "interval": "1m",
+                "input_series": series(1000.0),
+                "promql_expr_test": [
+                    value(burn.clone(), 90, 6667),
+                    value(remaining.clone(), 90, -5667),
+                    value(page.to_string(), 90, 1),
+                    {"expr": fast_page, "eval_time": "90m", "exp_samples": []},
+                ],
+            },
+            {
+                "name": "a member without traffic is left out of the mean",
+                "interval": "1m",
+                "input_series": series(0.0),
+                "promql_expr_test": [
+                    value(burn, 90, 10000),
+                    value(remaining, 90, -9000),
+                ],
+            },
+        ],
+    });
+    let suite_path = directory.0.join("tests.yaml");
+    std::fs::write(&suite_path, nines_spec::emit::documents(None, &[suite])).unwrap();
+    let output = Command::new(promtool())
+        .current_dir(&directory.0)
+        .arg("test")
+        .arg("rules")
+        .arg(&suite_path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "promtool test rules failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -268,6 +268,7 @@ fn alerting() -> impl Strategy<Value = Alerting> {
             labels: Labels::new(),
             annotations: Labels::new(),
             name,
+            no_data: Default::default(),
         })
 }
 

@@ -178,20 +178,25 @@ pub enum GenerateCommand {
     /// Prometheus recording and alerting rules: burn windows, the SLO window, alerts.
     #[command(after_help = "\
 Examples:
-  nines generate prometheus examples/shop > shop.rules.yaml
-  nines generate prometheus --format operator --label release=prometheus slos/ --out-dir k8s/
-  nines generate prometheus --format mimir slos/ --out-dir rules/    # mimirtool rules load
-  nines generate prometheus --naming sloth slos/                     # keep Sloth dashboards
+  nines generate prometheus examples/ > rules.yaml          # one file, every service
+  nines generate prometheus --format operator --label release=prometheus examples/shop --out-dir k8s/
+  nines generate prometheus --format mimir examples/shop --out-dir rules/   # mimirtool rules load
+  nines generate prometheus --naming sloth examples/sloth/catalog-api.yaml  # Sloth dashboards
 
 Per objective: the event-weighted error ratio over every burn window (recorded only with
 traffic: no NaN, no page for an idle service), 5-minute counts and the SLO-window ratio
 chained from them (no 30-day scan of raw samples), objective, budget and budget remaining,
-and one alert per burn-rate row (page and ticket) labelled with its window pair.
-Objectives that cannot get rules (threshold SLIs, expressions) are listed on stderr.
+one alert per burn-rate row (page and ticket) labelled with its window pair, and a no-data
+alert (`absent`) for when the SLI's metrics have no series at all. Raw ratio SLIs (Sloth
+`raw`, Pyrra `bool_gauge`), native histograms and composites get rules too. On stdout all
+services form one loadable file; --out-dir writes one file per service. Objectives that
+cannot get rules (events-only SLIs, threshold SLIs, expressions) are listed on stderr with
+their reason (and under `skipped` with --output json).
 
 Exit status:
-  0  generated
-  1  the specs have errors (see `nines validate`); nothing is written
+  0  rules generated (some objectives may be skipped: see stderr)
+  1  the specs have errors (see `nines validate`), or no objective could get rules;
+     nothing is written
   2  usage error, or a path could not be read or written")]
     Prometheus(GeneratePrometheusArgs),
 }

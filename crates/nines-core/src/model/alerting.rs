@@ -23,6 +23,22 @@ pub struct Alerting {
     /// The alert name in generated rules (Sloth's `alerting.name`, Pyrra's
     /// `alerting.name`); derived from the SLO when absent.
     pub name: Option<String>,
+    /// The no-data alert of generated rules (Pyrra's `absent` alert): on unless disabled.
+    pub no_data: NoDataAlert,
+}
+
+/// The alert generated rules raise when an SLI's metrics have no series at all (a broken
+/// scrape or exporter), which burn-rate alerts cannot see: without data no ratio is
+/// recorded and nothing burns. Pyrra's `alerting.absent`, `absentName` and
+/// `severities.absent`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct NoDataAlert {
+    /// True when the spec switches the alert off (Pyrra `absent: false`).
+    pub disabled: bool,
+    /// The alert name (Pyrra `absentName`); derived from the SLO when absent.
+    pub name: Option<String>,
+    /// The `severity` label; the most urgent burn-rate row's when absent.
+    pub severity: Option<String>,
 }
 
 /// One row of a burn-rate table: alert when both windows burn faster than the threshold.

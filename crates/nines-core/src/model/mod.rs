@@ -17,7 +17,7 @@ mod window;
 
 use std::collections::BTreeMap;
 
-pub use alerting::{Alerting, BurnRateWindow, BurnThreshold};
+pub use alerting::{Alerting, BurnRateWindow, BurnThreshold, NoDataAlert};
 pub use catalog::{Catalog, DataSource, MeasuredSeries, NotificationTarget, Service};
 pub use exclusion::{Exclusion, Recurrence, Schedule};
 pub use no_data::{DEFAULT_STALE_AFTER, NoData, NoDataGate};

@@ -15,6 +15,8 @@ struct Summary<'a> {
     rules: usize,
     skipped: &'a [nines_rules::Skipped],
     notes: &'a [String],
+    /// False when no objective got rules (the exit status is then 1).
+    generated: bool,
 }
 
 pub fn prometheus(args: &GeneratePrometheusArgs) -> anyhow::Result<Status> {
@@ -24,11 +26,7 @@ pub fn prometheus(args: &GeneratePrometheusArgs) -> anyhow::Result<Status> {
             output::error(&format!("--label `{pair}`: write NAME=VALUE"));
             return Ok(Status::Error);
         };
-        let valid_name = !name.is_empty()
-            && name.chars().enumerate().all(|(index, c)| {
-                c == '_' || c.is_ascii_alphabetic() || (index > 0 && c.is_ascii_digit())
-            });
-        if !valid_name {
+        if !nines_rules::is_label_name(name) {
             output::error(&format!(
                 "--label `{pair}`: `{name}` is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
             ));
@@ -69,12 +67,15 @@ pub fn prometheus(args: &GeneratePrometheusArgs) -> anyhow::Result<Status> {
                 written.push(path.display().to_string());
             }
         }
-        None => {
-            let text: Vec<String> = generated.files.iter().map(nines_rules::render).collect();
-            output::data(&text.join(""));
-            written.extend(generated.files.iter().map(|file| file.name.clone()));
+        // One loadable stream for every service: one `groups:` list (rules, vmalert,
+        // Mimir) or `---`-separated PrometheusRule documents (operator). Issue 8.1.
+        None if !generated.files.is_empty() => {
+            output::data(&nines_rules::render_all(&generated.files, options.format));
+            written.push("<stdout>".to_string());
         }
+        None => {}
     }
+    let nothing = generated.files.is_empty();
     match args.output {
         OutputFormat::Json => {
             let summary = Summary {
@@ -82,6 +83,7 @@ pub fn prometheus(args: &GeneratePrometheusArgs) -> anyhow::Result<Status> {
                 rules: generated.rules,
                 skipped: &generated.skipped,
                 notes: &generated.notes,
+                generated: !nothing,
             };
             output::message(&serde_json::to_string_pretty(&summary)?);
         }
@@ -95,12 +97,29 @@ pub fn prometheus(args: &GeneratePrometheusArgs) -> anyhow::Result<Status> {
             for note in &generated.notes {
                 output::message(&format!("note: {note}"));
             }
-            output::message(&format!(
-                "{} rule(s) in {} file(s)",
-                generated.rules,
-                generated.files.len()
-            ));
+            if nothing {
+                output::error(&format!(
+                    "no rules generated: none of the {} objective(s) has Prometheus queries rules can read (reasons above)",
+                    generated.skipped.len()
+                ));
+            } else {
+                output::message(&format!(
+                    "{} rule(s) for {} service(s){}",
+                    generated.rules,
+                    generated.files.len(),
+                    if generated.skipped.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {} objective(s) skipped", generated.skipped.len())
+                    }
+                ));
+            }
         }
     }
-    Ok(Status::Success)
+    // Nothing generated is a failure, never an empty success. Issue 8.3.
+    Ok(if nothing {
+        Status::Failure
+    } else {
+        Status::Success
+    })
 }
