@@ -36,7 +36,7 @@ pub enum Command {
     #[command(after_help = "\
 Examples:
   nines validate examples/
-  nines validate slos/checkout.yaml slos/openslo/ --output json
+  nines validate slos/ pyrra/ --output json
   nines validate specs/ --today 2026-06-01    # judge review dates as of a given day
 
 Each problem is printed as FILE:LINE:COLUMN: SEVERITY[RULE]: MESSAGE, with a hint.
@@ -87,7 +87,7 @@ Examples:
   nines gate --spec slos/ --counts counts.csv --service checkout
   nines gate --spec slos/ --counts counts.csv --service checkout --change-type security
   nines gate --server http://nines.internal:9099 --service checkout
-  nines gate ... --output json      # the decision, for pipelines that want details
+  nines gate --spec slos/ --counts counts.csv --service checkout --output json   # details
 
 A change is frozen when any SLO of the service is in a policy state with a `freeze`
 action that does not exempt the change type. The reason and the exempt types are printed.
