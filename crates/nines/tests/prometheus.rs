@@ -476,7 +476,7 @@ fn fault_history(end: i64) -> String {
         let mut minute = 0u64;
         while at <= end {
             let errors = match job {
-                "healthy" => u64::from(minute % 10 == 0),
+                "healthy" => u64::from(minute.is_multiple_of(10)),
                 _ => 5,
             };
             ok += 100 - errors;
