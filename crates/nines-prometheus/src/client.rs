@@ -278,20 +278,28 @@ impl Client {
                     }
                     return Err(BackendError::Unreachable {
                         url,
-                        reason: error.to_string(),
+                        reason: self.reason(&error),
                         attempts: attempt,
                     });
                 }
             };
             let status = response.status();
-            let body = response
-                .text()
-                .await
-                .map_err(|error| BackendError::Unreachable {
-                    url: url.clone(),
-                    reason: error.to_string(),
-                    attempts: attempt,
-                })?;
+            let body = match response.text().await {
+                Ok(body) => body,
+                // A connection cut or stalled mid-answer is retried like one never made.
+                Err(error) if can_retry => {
+                    tracing::debug!(%url, %error, attempt, "backend answer cut short; retrying");
+                    tokio::time::sleep(retry_in).await;
+                    continue;
+                }
+                Err(error) => {
+                    return Err(BackendError::Unreachable {
+                        url,
+                        reason: format!("the answer was cut short: {}", self.reason(&error)),
+                        attempts: attempt,
+                    });
+                }
+            };
             if (status.as_u16() == 429 || status.is_server_error()) && can_retry {
                 tracing::debug!(%url, status = status.as_u16(), attempt, "backend busy or failing; retrying");
                 tokio::time::sleep(retry_in).await;
@@ -318,6 +326,24 @@ impl Client {
         }
     }
 
+    /// Why a request failed, in words: a timeout names the limit, other errors their cause.
+    fn reason(&self, error: &reqwest::Error) -> String {
+        if error.is_timeout() {
+            return format!(
+                "no answer within {:?} (--prometheus-timeout)",
+                self.config.timeout
+            );
+        }
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        reason
+    }
+
     /// An instant query at `at`.
     pub async fn query(&self, promql: &str, at: Millis) -> Result<Vec<Sample>, BackendError> {
         let data = self
@@ -333,18 +359,23 @@ impl Client {
             reason: reason.to_string(),
         };
         match kind {
-            "vector" => Ok(data["result"]
+            // Every sample must read: one that does not is a broken answer, not a
+            // missing series (which would read as "no data").
+            "vector" => data["result"]
                 .as_array()
                 .ok_or_else(|| decode_error("no result array"))?
                 .iter()
-                .filter_map(|item| {
-                    Some(Sample {
+                .map(|item| {
+                    let value = item["value"].get(1).and_then(parse_value).ok_or_else(|| {
+                        decode_error(&format!("a sample without a value: {item}"))
+                    })?;
+                    Ok(Sample {
                         labels: labels_of(&item["metric"]),
-                        value: parse_value(item["value"].get(1)?)?,
+                        value,
                     })
                 })
-                .collect()),
-            "scalar" => Ok(data["result"]
+                .collect(),
+            "scalar" => data["result"]
                 .get(1)
                 .and_then(parse_value)
                 .map(|value| {
@@ -353,7 +384,7 @@ impl Client {
                         value,
                     }]
                 })
-                .unwrap_or_default()),
+                .ok_or_else(|| decode_error("a scalar without a value")),
             other => Err(decode_error(&format!(
                 "result type `{other}`, expected a vector"
             ))),
@@ -380,25 +411,42 @@ impl Client {
                 promql,
             )
             .await?;
-        let result = data["result"].as_array().cloned().unwrap_or_default();
-        Ok(result
+        let decode_error = |reason: String| BackendError::Decode {
+            url: format!("{}/api/v1/query_range", self.config.url),
+            reason,
+        };
+        if data["resultType"].as_str() != Some("matrix") {
+            return Err(decode_error(format!(
+                "result type `{}`, expected a matrix",
+                data["resultType"].as_str().unwrap_or_default()
+            )));
+        }
+        let result = data["result"]
+            .as_array()
+            .ok_or_else(|| decode_error("no result array".into()))?;
+        result
             .iter()
-            .map(|item| Series {
-                labels: labels_of(&item["metric"]),
-                points: item["values"]
+            .map(|item| {
+                let values = item["values"]
                     .as_array()
-                    .map(|values| {
-                        values
-                            .iter()
-                            .filter_map(|pair| {
-                                let at = (pair.get(0)?.as_f64()? * 1000.0).round() as Millis;
-                                Some((at, parse_value(pair.get(1)?)?))
-                            })
-                            .collect()
+                    .ok_or_else(|| decode_error(format!("a series without values: {item}")))?;
+                let points = values
+                    .iter()
+                    .map(|pair| {
+                        let at = pair.get(0).and_then(serde_json::Value::as_f64);
+                        let value = pair.get(1).and_then(parse_value);
+                        match (at, value) {
+                            (Some(at), Some(value)) => Ok(((at * 1000.0).round() as Millis, value)),
+                            _ => Err(decode_error(format!("a point that does not read: {pair}"))),
+                        }
                     })
-                    .unwrap_or_default(),
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Series {
+                    labels: labels_of(&item["metric"]),
+                    points,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// `/api/v1/status/buildinfo`: the backend's name and version, when it says.
@@ -409,14 +457,52 @@ impl Client {
         Ok(labels_of(&data))
     }
 
-    /// `/api/v1/status/flags` (Prometheus only): command-line flags, such as the TSDB
-    /// retention. Other backends answer 404; that is `Ok(empty)`.
+    /// `/api/v1/status/flags` (Prometheus only): command-line flags. Other backends
+    /// answer 404; that is `Ok(empty)`.
     pub async fn flags(&self) -> BTreeMap<String, String> {
         self.call("/api/v1/status/flags", &[], "flags")
             .await
             .map(|data| labels_of(&data))
             .unwrap_or_default()
     }
+
+    /// How long the backend keeps samples, when it says (Prometheus only; `None` for
+    /// backends without the status endpoints or with a size-only retention).
+    ///
+    /// `/api/v1/status/runtimeinfo`'s `storageRetention` is what the TSDB applies:
+    /// `15d`, or `15d or 10GiB` when a size limit is set too. The
+    /// `storage.tsdb.retention.time` flag is only a fallback for servers without that
+    /// field: it reads `0s` when unset, although Prometheus then keeps 15 days.
+    pub async fn retention(&self) -> Option<nines_core::Duration> {
+        if let Ok(data) = self
+            .call("/api/v1/status/runtimeinfo", &[], "runtimeinfo")
+            .await
+            && let Some(text) = data
+                .get("storageRetention")
+                .and_then(|value| value.as_str())
+        {
+            return retention_time(text);
+        }
+        let flags = self.flags().await;
+        flags
+            .get("storage.tsdb.retention.time")
+            .and_then(|text| parse_prometheus_duration(text))
+            .filter(|duration| !duration.is_zero())
+    }
+}
+
+/// The time part of Prometheus' `storageRetention`: `15d`, `15d or 10GiB`, `10GiB`.
+pub fn retention_time(text: &str) -> Option<nines_core::Duration> {
+    text.split(" or ")
+        .map(str::trim)
+        .find_map(parse_prometheus_duration)
+        .filter(|duration| !duration.is_zero())
+}
+
+/// A Prometheus duration (`15d`, `2w`, `1y`, `36h`, `1d12h`); `None` for sizes such as
+/// `10GiB` and anything else.
+pub fn parse_prometheus_duration(text: &str) -> Option<nines_core::Duration> {
+    text.trim().parse::<nines_core::Duration>().ok()
 }
 
 #[cfg(test)]
@@ -472,6 +558,23 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("CA file")
+        );
+    }
+
+    #[test]
+    fn retention_reads_the_time_part_of_storage_retention() {
+        // issue 8.10: what /api/v1/status/runtimeinfo says, with or without a size limit.
+        let days = nines_core::Duration::from_days;
+        assert_eq!(retention_time("15d"), Some(days(15)));
+        assert_eq!(retention_time("15d or 10GiB"), Some(days(15)));
+        assert_eq!(retention_time("10GiB or 30d"), Some(days(30)));
+        assert_eq!(retention_time("10GiB"), None);
+        assert_eq!(retention_time("0s"), None);
+        assert_eq!(parse_prometheus_duration("2w"), Some(days(14)));
+        assert_eq!(parse_prometheus_duration("1y"), Some(days(365)));
+        assert_eq!(
+            parse_prometheus_duration("1d12h"),
+            Some(nines_core::Duration::from_hours(36))
         );
     }
 

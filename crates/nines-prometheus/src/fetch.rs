@@ -191,6 +191,9 @@ fn measures(catalog: &Catalog) -> HashMap<String, Measure> {
     out
 }
 
+/// Distinct backend failures kept for the message; the rest are only counted.
+const MAX_FAILURES_KEPT: usize = 5;
+
 /// What a fetch produced.
 #[derive(Debug, Default)]
 pub struct Fetched {
@@ -200,6 +203,40 @@ pub struct Fetched {
     pub warnings: Vec<String>,
     /// Queries sent.
     pub queries: usize,
+    /// Queries the backend did not answer usefully (unreachable, too slow, an HTTP
+    /// error, an answer that is not the API's JSON, a refused query), as distinct
+    /// messages (at most [`MAX_FAILURES_KEPT`]). The statuses that needed them carry
+    /// the error and report no counts: they are not measured, which is neither "no
+    /// data" nor healthy.
+    pub failures: Vec<String>,
+    /// How many queries failed, including those whose message repeats.
+    pub failed_queries: usize,
+}
+
+impl Fetched {
+    /// Notes a failed query.
+    fn failed(&mut self, error: &BackendError) {
+        self.failed_queries += 1;
+        let message = error.to_string();
+        if self.failures.len() < MAX_FAILURES_KEPT && !self.failures.contains(&message) {
+            self.failures.push(message);
+        }
+    }
+
+    /// The backend failures in one sentence, when there were any.
+    pub fn failure(&self) -> Option<String> {
+        let first = self.failures.first()?;
+        let more = if self.failures.len() > 1 {
+            format!("; also: {}", self.failures[1..].join("; "))
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{} of {} backend queries failed: {first}{more}",
+            self.failed_queries,
+            self.queries.max(self.failed_queries)
+        ))
+    }
 }
 
 /// An instant query to run, and the keys it answers.
@@ -330,9 +367,11 @@ async fn resolve_buckets(
         if !asked.contains_key(&base) {
             fetched.queries += 1;
             let query = format!("count by (le) (count_over_time({base}[1d]))");
-            let found = client
-                .query(&query, at)
-                .await
+            let answer = client.query(&query, at).await;
+            if let Err(error) = &answer {
+                fetched.failed(error);
+            }
+            let found = answer
                 .map(|samples| {
                     samples
                         .into_iter()
@@ -463,6 +502,11 @@ pub async fn fetch(client: &Client, catalog: &Catalog, requests: &Requests, at: 
     }));
     fetched.queries += jobs.len();
     let results = run_instant(client, jobs).await;
+    for result in &results {
+        if let Err(error) = result {
+            fetched.failed(error);
+        }
+    }
     let (group_results, single_results) = results.split_at(group_list.len());
     let group_index: HashMap<(GroupKey, Vec<String>), Result<Option<f64>, String>> = group_list
         .iter()
@@ -637,7 +681,7 @@ pub async fn fetch(client: &Client, catalog: &Catalog, requests: &Requests, at: 
                 };
                 slice_points(
                     client,
-                    &mut fetched.queries,
+                    &mut fetched,
                     &valid_query,
                     good_query.as_deref(),
                     good_is_bad,
@@ -658,7 +702,7 @@ pub async fn fetch(client: &Client, catalog: &Catalog, requests: &Requests, at: 
 #[allow(clippy::too_many_arguments)]
 async fn slice_points(
     client: &Client,
-    queries: &mut usize,
+    fetched: &mut Fetched,
     valid_query: &str,
     good_query: Option<&str>,
     good_is_bad: bool,
@@ -687,13 +731,20 @@ async fn slice_points(
                             .map(|series| series.points)
                             .unwrap_or_default()
                     })
-                    .map_err(|error| DataError::Failed(error.to_string()))
             }
         };
-        *queries += 1 + usize::from(good_query.is_some());
-        let valid = read(valid_query).await?;
+        fetched.queries += 1 + usize::from(good_query.is_some());
+        let mut failed = |error: BackendError| {
+            fetched.failed(&error);
+            DataError::Failed(error.to_string())
+        };
+        let valid = read(valid_query).await.map_err(&mut failed)?;
         let good: HashMap<Millis, f64> = match good_query {
-            Some(query) => read(query).await?.into_iter().collect(),
+            Some(query) => read(query)
+                .await
+                .map_err(&mut failed)?
+                .into_iter()
+                .collect(),
             None => HashMap::new(),
         };
         for (end, valid_value) in valid {
@@ -721,19 +772,6 @@ async fn slice_points(
     Ok(points)
 }
 
-fn parse_prometheus_duration(text: &str) -> Option<nines_core::Duration> {
-    // Prometheus writes retention like `15d`, `2w`, `1y`, `36h`.
-    text.parse::<nines_core::Duration>().ok().or_else(|| {
-        let (number, unit) = text.split_at(text.len().checked_sub(1)?);
-        let number: u64 = number.parse().ok()?;
-        match unit {
-            "w" => Some(nines_core::Duration::from_days(7 * number)),
-            "y" => Some(nines_core::Duration::from_days(365 * number)),
-            _ => None,
-        }
-    })
-}
-
 /// Warns when the backend does not hold data as old as the windows read.
 async fn retention_warnings(
     client: &Client,
@@ -755,17 +793,14 @@ async fn retention_warnings(
     let Some(window_ms) = longest.values().copied().max() else {
         return;
     };
-    let flags = client.flags().await;
     fetched.queries += 1;
-    if let Some(retention) = flags
-        .get("storage.tsdb.retention.time")
-        .and_then(|text| parse_prometheus_duration(text))
+    if let Some(retention) = client.retention().await
         && nines_core::source::millis(retention) < window_ms
     {
         let window = nines_core::Duration::from_millis(u64::try_from(window_ms).unwrap_or(0));
         fetched.warnings.push(format!(
-                "the backend keeps {retention} of data (storage.tsdb.retention.time) but SLO windows reach back {window}: older parts of the windows are not measured"
-            ));
+            "the backend keeps {retention} of data (its storage retention) but SLO windows reach back {window}: older parts of the windows are not measured"
+        ));
     }
     // Per metric group and window: is there data at the start of the window? One probe
     // query per group, like the sums.
@@ -885,21 +920,5 @@ mod tests {
         assert!(same_bucket("0.3", 0.3));
         assert!(!same_bucket("0.25", 0.3));
         assert!(!same_bucket("+Inf", 0.3));
-    }
-
-    #[test]
-    fn retention_spellings() {
-        assert_eq!(
-            parse_prometheus_duration("15d"),
-            Some(nines_core::Duration::from_days(15))
-        );
-        assert_eq!(
-            parse_prometheus_duration("2w"),
-            Some(nines_core::Duration::from_days(14))
-        );
-        assert_eq!(
-            parse_prometheus_duration("1y"),
-            Some(nines_core::Duration::from_days(365))
-        );
     }
 }

@@ -52,9 +52,7 @@ impl Backend {
                 .get("version")
                 .map(|version| format!("version {version}"))
                 .unwrap_or_else(|| "a Prometheus-compatible backend".to_string())),
-            Err(BackendError::Unreachable { .. }) => {
-                Err(self.client.buildinfo().await.unwrap_err())
-            }
+            Err(error @ BackendError::Unreachable { .. }) => Err(error),
             Err(_) => self
                 .client
                 .query("vector(1)", jiff::Timestamp::now().as_millisecond())

@@ -170,7 +170,7 @@ fn history(end: i64) -> History {
         let errors = if in_incident {
             (requests * 0.4).round()
         } else {
-            f64::from(u8::from(minute % 33 == 0))
+            f64::from(u8::from(minute.is_multiple_of(33)))
         };
         ok += requests - errors;
         failed += errors;
@@ -178,7 +178,7 @@ fn history(end: i64) -> History {
         fast += (requests * 0.9).round();
         medium += (requests * 0.97).round();
         slow += requests
-            - f64::from(u8::from(minute % 4 == 0)) * 24.0
+            - f64::from(u8::from(minute.is_multiple_of(4))) * 24.0
             - if in_incident { 30.0 } else { 0.0 };
         samples.push((at, ok, failed, fast, medium, slow, count));
         at += MINUTE;
@@ -730,7 +730,7 @@ fn slos_sharing_a_metric_cost_one_query_per_window() {
     }
     let catalog = nines_spec::load_sources(&[nines_spec::Source {
         name: "shop.yaml".into(),
-        text: text.into(),
+        text,
     }])
     .catalog;
     assert_eq!(catalog.slos.len(), 20);

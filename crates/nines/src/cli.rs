@@ -36,7 +36,7 @@ pub enum Command {
     #[command(after_help = "\
 Examples:
   nines validate examples/
-  nines validate slos/checkout.yaml slos/openslo/ --output json
+  nines validate slos/ pyrra/ --output json
   nines validate specs/ --today 2026-06-01    # judge review dates as of a given day
 
 Each problem is printed as FILE:LINE:COLUMN: SEVERITY[RULE]: MESSAGE, with a hint.
@@ -65,11 +65,11 @@ Exit status:
     /// The status of every SLO from exported counts: SLI, budget, burn, alerts, policy, SLA.
     #[command(after_help = "\
 Examples:
-  nines report --spec examples/shop --counts examples/counts/shop.csv
+  nines report --spec examples/shop --counts examples/counts/shop.csv --at 2026-11-29
   nines report --spec slos/ --counts counts.ndjson --at 2026-11-01T00:00:00Z --output json
   nines report --spec slos/ --counts counts.csv --service checkout --output markdown
   nines report --spec slos/ --data nines-data          # a store written by import/serve
-  nines report --server http://127.0.0.1:9099          # ask a running server
+  nines report --server http://127.0.0.1:9099          # ask a running server (its specs)
   nines report --spec slos/ --prometheus http://prometheus:9090
   nines report --spec slos/ --prometheus https://mimir/prometheus --prometheus-tenant team-a
 
@@ -87,7 +87,7 @@ Examples:
   nines gate --spec slos/ --counts counts.csv --service checkout
   nines gate --spec slos/ --counts counts.csv --service checkout --change-type security
   nines gate --server http://nines.internal:9099 --service checkout
-  nines gate ... --output json      # the decision, for pipelines that want details
+  nines gate --spec slos/ --counts counts.csv --service checkout --output json   # details
 
 A change is frozen when any SLO of the service is in a policy state with a `freeze`
 action that does not exempt the change type. The reason and the exempt types are printed.
@@ -253,12 +253,14 @@ pub struct GeneratePrometheusArgs {
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["counts", "data", "server", "prometheus"])))]
 pub struct DataArgs {
-    /// Spec files or directories (not needed with --server).
+    /// Spec files or directories (not with --server: a server reports on the specs it
+    /// was started with).
     #[arg(
         long = "spec",
         alias = "specs",
         value_name = "PATH",
-        required_unless_present = "server"
+        required_unless_present = "server",
+        conflicts_with = "server"
     )]
     pub specs: Vec<PathBuf>,
     /// Counts files (CSV or NDJSON).

@@ -530,3 +530,232 @@ fn report_json_has_no_floating_point_noise() {
         .collect();
     assert_eq!(factors, ["13.44", "5.6", "2.8", "0.933333333333"]);
 }
+
+#[test]
+fn unknown_names_get_a_did_you_mean() {
+    // issue 8.14: `--service checkot` and SLO and objective names given to report, gate
+    // and suggest.
+    let counts = ["--counts", "examples/counts/shop.csv", "--at", "2026-11-29"];
+    let cases: [(Vec<&str>, &str); 5] = [
+        (
+            vec!["report", "--spec", "examples/shop", "--service", "checkot"],
+            "no service `checkot` in the specs; did you mean `checkout`?",
+        ),
+        (
+            vec!["gate", "--spec", "examples/shop", "--service", "paymnets"],
+            "no service `paymnets` in the specs; did you mean `payments`?",
+        ),
+        (
+            vec!["gate", "--spec", "examples/shop", "--service", "warehouse"],
+            "no service `warehouse` in the specs; known: checkout, ",
+        ),
+        (
+            vec![
+                "suggest",
+                "--spec",
+                "examples/shop",
+                "--slo",
+                "checkout/availabilty",
+            ],
+            "no SLO `checkout/availabilty` in the specs; did you mean `checkout/availability`?",
+        ),
+        (
+            vec![
+                "suggest",
+                "--spec",
+                "examples/shop",
+                "--slo",
+                "checkout/availability",
+                "--objective",
+                "defualt",
+            ],
+            "did you mean `default`?",
+        ),
+    ];
+    for (args, message) in cases {
+        let run = Nines::new().args(&args).args(counts).run();
+        assert_eq!(run.status, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn spec_with_server_is_refused_not_ignored() {
+    // issue 8.13: a server reports on its own specs; --spec beside --server used to be
+    // dropped without a word.
+    let run = Nines::new()
+        .args([
+            "report",
+            "--spec",
+            "examples/shop",
+            "--server",
+            "http://127.0.0.1:9",
+        ])
+        .run();
+    assert_eq!(run.status, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("'--spec <PATH>' cannot be used with '--server <URL>'"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Runs `nines ARGS` on a pseudo-terminal (util-linux `script`), with `env`.
+fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {
+    assert!(
+        std::path::Path::new("/usr/bin/script").exists(),
+        "this test needs script(1) for a terminal: apt-get install util-linux"
+    );
+    let mut command = std::process::Command::new("/usr/bin/script");
+    command
+        .args([
+            "-qec",
+            &format!("{} {args}", env!("CARGO_BIN_EXE_nines")),
+            "/dev/null",
+        ])
+        .current_dir(harness::repo())
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("script runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    // issue 8.14
+    let report = "report --spec examples/ --counts examples/counts/shop.csv --at 2026-11-29";
+    let coloured = on_a_terminal(report, &[]);
+    assert!(
+        coloured.contains("\x1b[31mexhausted\x1b[0m"),
+        "the exhausted state in red on a terminal: {coloured}"
+    );
+    assert!(coloured.contains("\x1b[32mhealthy\x1b[0m"), "{coloured}");
+    let plain = on_a_terminal(report, &[("NO_COLOR", "1")]);
+    assert!(
+        plain.contains("exhausted") && !plain.contains('\x1b'),
+        "{plain}"
+    );
+    let piped = std::process::Command::new(env!("CARGO_BIN_EXE_nines"))
+        .args(report.split_whitespace())
+        .current_dir(harness::repo())
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let piped = String::from_utf8_lossy(&piped.stdout);
+    assert!(
+        piped.contains("exhausted") && !piped.contains('\x1b'),
+        "{piped}"
+    );
+
+    let temp = harness::TempDir::new();
+    let spec = temp.write(
+        "bad.yaml",
+        "apiVersion: nines/v1\nname: shop\nslos:\n  - name: a\n    target: 100%\n    window: 28d\n    sli:\n      events: {good: \"status < 500\"}\n  - name: b\n    target: 99%\n    window: 28d\n    sli:\n      events: {good: \"status < 500\"}\n",
+    );
+    let validated = on_a_terminal(&format!("validate {}", spec.display()), &[]);
+    assert!(
+        validated.contains("\x1b[31merror\x1b[0m[target-out-of-range]"),
+        "{validated}"
+    );
+    assert!(validated.contains("\x1b[33mwarning\x1b[0m["), "{validated}");
+}
+
+fn demo_directories(temp: &harness::TempDir) -> Vec<String> {
+    std::fs::read_dir(temp.path())
+        .unwrap()
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("nines-demo-"))
+        .collect()
+}
+
+#[test]
+fn the_demo_removes_its_directory_on_exit_and_on_signals() {
+    // issue 8.14: `nines demo` left /tmp/nines-demo-<pid>/ behind.
+    let temp = harness::TempDir::new();
+    let tmpdir = temp.path_text();
+    let run = Nines::new()
+        .args(["demo", "--no-serve"])
+        .env("TMPDIR", &tmpdir)
+        .run();
+    assert_eq!(run.status, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("checkout/availability"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(demo_directories(&temp), Vec::<String>::new());
+
+    for signal in ["TERM", "INT"] {
+        let mut demo = harness::ServerProcess::start(
+            &["demo", "--listen", "127.0.0.1:0", "--rate", "5"],
+            &[("TMPDIR", &tmpdir)],
+        );
+        assert_eq!(demo_directories(&temp).len(), 1, "the demo works in TMPDIR");
+        // Serving: the graceful shutdown runs first.
+        let http = harness::client();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !http
+            .get(format!("{}/-/healthy", demo.base))
+            .send()
+            .is_ok_and(|response| response.status().is_success())
+        {
+            assert!(std::time::Instant::now() < deadline, "{}", demo.log());
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        demo.signal(signal);
+        assert_eq!(demo.wait(), Some(0), "SIG{signal}: {}", demo.log());
+        assert_eq!(
+            demo_directories(&temp),
+            Vec::<String>::new(),
+            "after SIG{signal}"
+        );
+    }
+
+    // Stopped while seeding, before it serves.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nines"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .env("TMPDIR", &tmpdir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while demo_directories(&temp).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo made no directory"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        demo_directories(&temp),
+        Vec::<String>::new(),
+        "after SIGTERM while seeding"
+    );
+}
+
+#[test]
+fn a_demo_directory_given_with_data_is_kept() {
+    let temp = harness::TempDir::new();
+    let data = temp.path().join("kept");
+    let run = Nines::new()
+        .args(["demo", "--no-serve", "--data"])
+        .arg(&data)
+        .env("TMPDIR", temp.path_text())
+        .run();
+    assert_eq!(run.status, 0, "{run:?}");
+    assert!(data.join("specs").is_dir() && data.join("store").exists());
+}

@@ -133,13 +133,7 @@ impl Drop for Prometheus {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use harness::free_port;
 
 fn start_prometheus(directory: &TempDir, target: u16, nines: &str) -> Prometheus {
     let binary = "/usr/bin/prometheus";
@@ -421,5 +415,438 @@ fn counts_from_prometheus_remote_write_match_prometheus() {
         matches!(refused.status().as_u16(), 403 | 409),
         "{}",
         refused.status()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A backend that fails (issue 9, fault suite; issue 8.10): a real Prometheus behind a
+// fault-injecting TCP proxy, and a stopped one. Whatever the fault, `gate` refuses with
+// exit 2 and "backend error": never "go" because nothing was measured (no data is not
+// healthy) and never "frozen" from a partial answer (a false exhaustion). `report` and
+// `suggest` exit 2 with the error too.
+
+const MINUTE_MS: i64 = 60_000;
+
+/// Two services on the same metric, one well within budget and one out of it.
+const FAULT_SPEC: &str = r#"apiVersion: nines/v1
+kind: ErrorBudgetPolicy
+name: strict
+owner: sre
+states:
+  - name: exhausted
+    when: remaining < 0%
+    actions:
+      - freeze: releases
+---
+apiVersion: nines/v1
+name: healthy
+owner: team-a
+policy: strict
+slos:
+  - name: availability
+    target: 99%
+    window: 28d
+    sli:
+      prometheus:
+        valid: demo_requests_total{job="healthy"}
+        bad: demo_requests_total{job="healthy",code=~"5.."}
+---
+apiVersion: nines/v1
+name: burning
+owner: team-b
+policy: strict
+slos:
+  - name: availability
+    target: 99%
+    window: 28d
+    sli:
+      prometheus:
+        valid: demo_requests_total{job="burning"}
+        bad: demo_requests_total{job="burning",code=~"5.."}
+"#;
+
+/// Two days of per-minute counters ending at `end`: 100 requests a minute, `healthy`
+/// with one error every ten minutes (0.1%), `burning` with 5 a minute (5%).
+fn fault_history(end: i64) -> String {
+    let mut text = String::from("# TYPE demo_requests counter\n");
+    let start = end - 2 * 24 * 60 * MINUTE_MS;
+    for job in ["healthy", "burning"] {
+        let (mut ok, mut failed) = (0u64, 0u64);
+        let mut at = start;
+        let mut minute = 0u64;
+        while at <= end {
+            let errors = match job {
+                "healthy" => u64::from(minute.is_multiple_of(10)),
+                _ => 5,
+            };
+            ok += 100 - errors;
+            failed += errors;
+            let seconds = at / 1000;
+            text.push_str(&format!(
+                "demo_requests_total{{job=\"{job}\",code=\"200\"}} {ok} {seconds}\n"
+            ));
+            text.push_str(&format!(
+                "demo_requests_total{{job=\"{job}\",code=\"500\"}} {failed} {seconds}\n"
+            ));
+            at += MINUTE_MS;
+            minute += 1;
+        }
+    }
+    text.push_str("# EOF\n");
+    text
+}
+
+/// A Prometheus loaded with [`fault_history`] through `promtool tsdb create-blocks-from`,
+/// with default settings (15 days of retention, the `0s` flag).
+fn prometheus_with_history(directory: &TempDir) -> harness::Prometheus {
+    let promtool = "/usr/bin/promtool";
+    assert!(
+        std::path::Path::new(promtool).exists(),
+        "this test needs promtool: apt-get install prometheus (scripts/test.sh installs it)"
+    );
+    let now = jiff::Timestamp::now().as_millisecond();
+    let end = now.div_euclid(MINUTE_MS) * MINUTE_MS - 10 * MINUTE_MS;
+    let history = directory.write("history.om", &fault_history(end));
+    let home = directory.path().join("prometheus");
+    let output = Command::new(promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
+        .arg(&history)
+        .arg(home.join("tsdb"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    harness::Prometheus::start(&home, &[])
+}
+
+/// What the proxy does to a request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fault {
+    /// Forwards it.
+    Pass,
+    /// Closes the connection without an answer (a backend that went away).
+    Refuse,
+    /// Answers only after this long (beyond the client's timeout).
+    Slow(Duration),
+    /// Forwards half of the answer, then closes the connection.
+    Cut,
+    /// Answers 200 with an HTML page (a login page, a misrouted proxy).
+    Html,
+    /// Answers 200 with JSON cut in the middle of a sample.
+    BrokenJson,
+    /// Answers "success" without a result.
+    NoResult,
+}
+
+/// A TCP proxy in front of Prometheus: the first `healthy` requests pass, the rest get
+/// `fault` (or only request number `only`, when set).
+struct FaultProxy {
+    base: String,
+    stop: Arc<AtomicBool>,
+}
+
+struct FaultPlan {
+    fault: Fault,
+    healthy: usize,
+    only: Option<usize>,
+}
+
+impl FaultProxy {
+    fn start(upstream: &str, plan: FaultPlan) -> FaultProxy {
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let plan = Arc::new(plan);
+        let counter = Arc::new(AtomicU64::new(0));
+        std::thread::spawn(move || {
+            while !stopping.load(Ordering::SeqCst) {
+                let Ok((stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let (upstream, plan, counter) = (upstream.clone(), plan.clone(), counter.clone());
+                std::thread::spawn(move || {
+                    let _ = proxy_one(stream, &upstream, &plan, &counter);
+                });
+            }
+        });
+        FaultProxy { base, stop }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// One request: read it, decide its fault, answer (each connection carries one request:
+/// the proxy asks the backend to close, and so does the answer).
+fn proxy_one(
+    mut client: std::net::TcpStream,
+    upstream: &str,
+    plan: &FaultPlan,
+    counter: &AtomicU64,
+) -> std::io::Result<()> {
+    client.set_nonblocking(false)?;
+    client.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let head_end = loop {
+        if let Some(position) = request.windows(4).position(|window| window == b"\r\n\r\n") {
+            break position + 4;
+        }
+        let read = client.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(());
+        }
+        request.extend_from_slice(&buffer[..read]);
+    };
+    let head = String::from_utf8_lossy(&request[..head_end]).to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while request.len() < head_end + length {
+        let read = client.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        request.extend_from_slice(&buffer[..read]);
+    }
+    let index = counter.fetch_add(1, Ordering::SeqCst) as usize;
+    let faulty = match plan.only {
+        Some(only) => index == only,
+        None => index >= plan.healthy,
+    };
+    let fault = if faulty { plan.fault } else { Fault::Pass };
+    let forward = |request: &[u8]| -> std::io::Result<Vec<u8>> {
+        let mut backend = std::net::TcpStream::connect(upstream)?;
+        // Ask for one answer per connection, ended by closing it.
+        let head = head.replacen("\r\n", "\r\nConnection: close\r\n", 1);
+        backend.write_all(head.as_bytes())?;
+        backend.write_all(&request[head_end..])?;
+        let mut answer = Vec::new();
+        backend.read_to_end(&mut answer)?;
+        Ok(answer)
+    };
+    let respond = |client: &mut std::net::TcpStream, kind: &str, body: &str| {
+        write!(
+            client,
+            "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    match fault {
+        Fault::Pass => client.write_all(&forward(&request)?)?,
+        Fault::Refuse => {}
+        Fault::Slow(delay) => {
+            std::thread::sleep(delay);
+            client.write_all(&forward(&request)?)?;
+        }
+        Fault::Cut => {
+            let answer = forward(&request)?;
+            client.write_all(&answer[..answer.len() / 2])?;
+        }
+        Fault::Html => respond(
+            &mut client,
+            "text/html",
+            "<html><body><h1>Sign in</h1><form>...</form></body></html>",
+        )?,
+        Fault::BrokenJson => respond(
+            &mut client,
+            "application/json",
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"healthy"},"value":[1764547200,"#,
+        )?,
+        Fault::NoResult => respond(
+            &mut client,
+            "application/json",
+            r#"{"status":"success","data":{}}"#,
+        )?,
+    }
+    let _ = client.flush();
+    let _ = client.shutdown(std::net::Shutdown::Both);
+    Ok(())
+}
+
+/// `nines ARGS --spec SPEC --prometheus URL --prometheus-timeout 1s`.
+fn against(spec: &str, url: &str, args: &[&str]) -> harness::Run {
+    harness::Nines::new()
+        .args(args)
+        .args([
+            "--spec",
+            spec,
+            "--prometheus",
+            url,
+            "--prometheus-timeout",
+            "1s",
+        ])
+        .run()
+}
+
+#[test]
+fn a_failing_backend_is_a_backend_error_never_no_data_nor_exhaustion() {
+    // issue 9 (fault suite: a Prometheus backend that is down, slow or answers garbage)
+    let directory = TempDir::new();
+    let spec = directory
+        .write("specs/shop.yaml", FAULT_SPEC)
+        .display()
+        .to_string();
+    let prometheus = prometheus_with_history(&directory);
+
+    // Through a proxy that passes everything, the answers are the truth: `healthy` may
+    // ship, `burning` is frozen, and the report measures both.
+    let transparent = FaultProxy::start(
+        &prometheus.base,
+        FaultPlan {
+            fault: Fault::Pass,
+            healthy: 0,
+            only: None,
+        },
+    );
+    let go = against(&spec, &transparent.base, &["gate", "--service", "healthy"]);
+    assert_eq!(go.status, 0, "healthy passes the gate: {go:?}");
+    let frozen = against(&spec, &transparent.base, &["gate", "--service", "burning"]);
+    assert_eq!(frozen.status, 1, "burning is frozen: {frozen:?}");
+    let report = against(&spec, &transparent.base, &["report", "--output", "json"]);
+    assert_eq!(report.status, 0, "{report:?}");
+    let json: Value = serde_json::from_str(&report.stdout).unwrap();
+    for row in json["objectives"].as_array().unwrap() {
+        assert!(row["valid"].as_f64().unwrap() > 200_000.0, "{row}");
+        assert!(row["error"].is_null(), "{row}");
+    }
+
+    // One failed request is retried: the same decisions.
+    let once = FaultProxy::start(
+        &prometheus.base,
+        FaultPlan {
+            fault: Fault::Refuse,
+            healthy: 0,
+            only: Some(2),
+        },
+    );
+    assert_eq!(
+        against(&spec, &once.base, &["gate", "--service", "healthy"]).status,
+        0
+    );
+    assert_eq!(
+        against(&spec, &once.base, &["gate", "--service", "burning"]).status,
+        1
+    );
+
+    // Every fault, from the first query on (the health check passes) and from the very
+    // first request (the health check fails).
+    let faults = [
+        Fault::Refuse,
+        Fault::Slow(Duration::from_secs(3)),
+        Fault::Cut,
+        Fault::Html,
+        Fault::BrokenJson,
+        Fault::NoResult,
+    ];
+    let mut wrong = Vec::new();
+    for fault in faults {
+        for healthy in [1, 0] {
+            let proxy = FaultProxy::start(
+                &prometheus.base,
+                FaultPlan {
+                    fault,
+                    healthy,
+                    only: None,
+                },
+            );
+            for (service, args) in [
+                ("healthy", vec!["gate", "--service", "healthy"]),
+                ("burning", vec!["gate", "--service", "burning"]),
+                ("all", vec!["report", "--output", "json"]),
+                ("all", vec!["suggest"]),
+            ] {
+                let run = against(&spec, &proxy.base, &args);
+                if run.status != 2 || !run.stderr.contains("backend error") {
+                    wrong.push(format!(
+                        "{fault:?} after {healthy} good answer(s), {} for {service}: exit {}, stderr: {}",
+                        args[0],
+                        run.status,
+                        run.stderr.trim()
+                    ));
+                }
+                // A report that is printed anyway shows the error on every row.
+                if args[0] == "report"
+                    && let Ok(json) = serde_json::from_str::<Value>(&run.stdout)
+                {
+                    for row in json["objectives"].as_array().unwrap() {
+                        if row["error"].is_null() {
+                            wrong.push(format!("{fault:?}: a report row without the error: {row}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // A stopped backend.
+    let port = prometheus.base.rsplit(':').next().unwrap().to_string();
+    drop(transparent);
+    drop(once);
+    drop(prometheus);
+    for args in [vec!["gate", "--service", "healthy"], vec!["report"]] {
+        let run = against(&spec, &format!("http://127.0.0.1:{port}"), &args);
+        assert_eq!(run.status, 2, "{run:?}");
+        assert!(run.stderr.contains("backend error"), "{}", run.stderr);
+        assert!(run.stderr.contains("cannot reach"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn the_retention_warning_reads_what_a_default_prometheus_keeps() {
+    // issue 8.10: Prometheus 2.42 started without --storage.tsdb.retention.time reports
+    // the flag as `0s` but keeps 15 days (/api/v1/status/runtimeinfo).
+    let directory = TempDir::new();
+    let spec = directory
+        .write("specs/shop.yaml", FAULT_SPEC)
+        .display()
+        .to_string();
+    let prometheus = harness::Prometheus::start(&directory.path().join("prometheus"), &[]);
+    let flags: Value = client()
+        .get(format!("{}/api/v1/status/flags", prometheus.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(flags["data"]["storage.tsdb.retention.time"], "0s");
+    let report = against(&spec, &prometheus.base, &["report"]);
+    assert_eq!(report.status, 0, "{report:?}");
+    assert!(
+        report.stderr.contains("the backend keeps 15d of data"),
+        "{}",
+        report.stderr
+    );
+    assert!(!report.stderr.contains("keeps 0s"), "{}", report.stderr);
+
+    // With a size limit too, the time part still counts.
+    drop(prometheus);
+    let limited = harness::Prometheus::start(
+        &directory.path().join("limited"),
+        &[
+            "--storage.tsdb.retention.time=20d",
+            "--storage.tsdb.retention.size=1GB",
+        ],
+    );
+    let report = against(&spec, &limited.base, &["report"]);
+    assert!(
+        report.stderr.contains("the backend keeps 20d of data"),
+        "{}",
+        report.stderr
     );
 }

@@ -26,6 +26,8 @@ pub struct Data {
     pub catalog: Catalog,
     pub counts: Counts,
     pub at: Millis,
+    /// What the backend failed to answer so far (empty for files and stores).
+    backend_failures: std::cell::RefCell<Vec<String>>,
 }
 
 /// Local data or a server.
@@ -69,7 +71,7 @@ impl Data {
                 // An unreachable or failing backend is an error, not a report of errors.
                 runtime
                     .block_on(backend.check())
-                    .map_err(|problem| fail(&problem.to_string()))?;
+                    .map_err(|problem| fail(&format!("backend error: {problem}")))?;
                 Counts::Backend(Box::new(backend), runtime)
             }
             (Some(directory), None) => {
@@ -91,6 +93,7 @@ impl Data {
             catalog,
             counts,
             at,
+            backend_failures: std::cell::RefCell::default(),
         })
     }
 
@@ -106,9 +109,23 @@ impl Data {
                 for warning in &fetched.warnings {
                     output::message(&format!("warning: {warning}"));
                 }
+                if let Some(failure) = fetched.failure() {
+                    self.backend_failures.borrow_mut().push(failure);
+                }
                 result
             }
         }
+    }
+
+    /// Why the backend's answers cannot be trusted, when a query failed (unreachable,
+    /// too slow, an HTTP error, an answer that is not the API's JSON). The statuses that
+    /// needed the failed queries carry the error and no counts: a command must not take
+    /// them for "no data" nor for a measured state, so it exits 2 (`gate` refuses).
+    pub fn backend_failure(&self) -> Option<String> {
+        self.backend_failures
+            .borrow()
+            .first()
+            .map(|failure| format!("backend error: {failure}"))
     }
 
     /// The earliest and latest instants with data (a backend: the last 90 days).
@@ -148,6 +165,48 @@ pub fn parse_duration(option: &str, text: &str) -> Result<Duration, Reported> {
         return Err(fail(&format!("{option} must be longer than zero")));
     }
     Ok(duration)
+}
+
+/// Candidates shown after "did you mean" or in a list of known names.
+const NAMES_SHOWN: usize = 8;
+
+/// Largest edit distance still offered as "did you mean" (a typo, not another name).
+const TYPO_DISTANCE: usize = 3;
+
+/// "no KIND `WANTED` in the specs", with the closest known name when one is a likely
+/// typo, else the known names (at most [`NAMES_SHOWN`]).
+pub fn unknown_name<S: AsRef<str>>(kind: &str, wanted: &str, known: &[S]) -> String {
+    let closest = known
+        .iter()
+        .map(AsRef::as_ref)
+        .map(|name| (strsim::damerau_levenshtein(wanted, name), name))
+        .min_by_key(|(distance, _)| *distance)
+        .filter(|(distance, name)| *distance <= TYPO_DISTANCE.min(name.chars().count() / 2 + 1));
+    match closest {
+        Some((_, name)) => format!("no {kind} `{wanted}` in the specs; did you mean `{name}`?"),
+        None if known.is_empty() => format!("no {kind} `{wanted}` in the specs (they define none)"),
+        None => {
+            let shown: Vec<&str> = known.iter().take(NAMES_SHOWN).map(AsRef::as_ref).collect();
+            let more = if known.len() > NAMES_SHOWN {
+                ", ..."
+            } else {
+                ""
+            };
+            format!(
+                "no {kind} `{wanted}` in the specs; known: {}{more}",
+                shown.join(", ")
+            )
+        }
+    }
+}
+
+/// Checks that `service` is in the catalog; else prints which one was meant.
+pub fn check_service(catalog: &Catalog, service: &str) -> Result<(), Reported> {
+    let known = catalog.service_names();
+    if known.iter().any(|name| name == service) {
+        return Ok(());
+    }
+    Err(fail(&unknown_name("service", service, &known)))
 }
 
 pub fn fail(message: &str) -> Reported {

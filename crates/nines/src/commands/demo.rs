@@ -20,12 +20,83 @@ use crate::output;
 
 const DAY: Millis = 86_400_000;
 
+/// The demo's own temporary directory: removed when the demo ends, whether it returns,
+/// fails or is stopped by SIGINT or SIGTERM (a directory given with --data is kept).
+struct Scratch {
+    path: PathBuf,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        match std::fs::remove_dir_all(&self.path) {
+            Ok(()) => tracing::debug!(path = %self.path.display(), "removed the demo's directory"),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                output::message(&format!(
+                    "warning: cannot remove the demo's directory {}: {error}",
+                    self.path.display()
+                ));
+            }
+        }
+    }
+}
+
+/// Until dropped, SIGINT or SIGTERM removes `path` and exits: seeding is one blocking
+/// write that a signal could otherwise interrupt with the directory left behind. Once
+/// the server runs, its own graceful shutdown takes over (and [`Scratch`] cleans up).
+struct SeedingGuard {
+    cancel: Option<tokio::sync::oneshot::Sender<()>>,
+    watcher: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SeedingGuard {
+    fn watch(path: PathBuf) -> std::io::Result<SeedingGuard> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
+        let watcher = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                tokio::select! {
+                    () = crate::commands::serve::shutdown_signal() => {
+                        let _ = std::fs::remove_dir_all(&path);
+                        output::message("stopped while seeding; the demo's directory is removed");
+                        std::process::exit(0);
+                    }
+                    _ = cancelled => {}
+                }
+            });
+        });
+        Ok(SeedingGuard {
+            cancel: Some(cancel),
+            watcher: Some(watcher),
+        })
+    }
+}
+
+impl Drop for SeedingGuard {
+    fn drop(&mut self) {
+        drop(self.cancel.take());
+        if let Some(watcher) = self.watcher.take() {
+            let _ = watcher.join();
+        }
+    }
+}
+
 pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
     init_logging(args.server.log_format);
     let directory = args
         .data
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join(format!("nines-demo-{}", std::process::id())));
+    // Declared before the store and the server, dropped after them.
+    let scratch = args.data.is_none().then(|| Scratch {
+        path: directory.clone(),
+    });
+    let seeding = match &scratch {
+        Some(scratch) => Some(SeedingGuard::watch(scratch.path.clone())?),
+        None => None,
+    };
     let specs_directory = directory.join("specs");
     std::fs::create_dir_all(&specs_directory)?;
     for (name, text) in SPECS {
@@ -68,6 +139,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
         tracing::info!(path = %directory.display(), "the store has data: not seeding it again");
     }
     store.prepare(&specs.catalog);
+    drop(seeding);
     let table = {
         let engine = Engine::new(&specs.catalog, Options::default());
         let view = store.view();
@@ -78,7 +150,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
         ))
     };
     if args.no_serve {
-        output::data(&table);
+        output::table(&table);
         return Ok(Status::Success);
     }
     let generated = Token::generate()?;

@@ -4,7 +4,7 @@ use nines_core::engine::{Engine, Options};
 use nines_core::report::{self, GateDecision, GateOptions};
 
 use crate::cli::{GateArgs, OutputFormat, Status};
-use crate::commands::data::Target;
+use crate::commands::data::{Target, check_service};
 use crate::output;
 
 pub fn run(args: &GateArgs) -> anyhow::Result<Status> {
@@ -29,16 +29,11 @@ pub fn run(args: &GateArgs) -> anyhow::Result<Status> {
             }
         }
         Target::Local(data) => {
-            if !data.catalog.service_names().contains(&args.service) {
-                output::error(&format!(
-                    "no service `{}` in the specs; services: {}",
-                    args.service,
-                    data.catalog.service_names().join(", ")
-                ));
+            if check_service(&data.catalog, &args.service).is_err() {
                 return Ok(Status::Error);
             }
             let engine = Engine::new(&data.catalog, Options::default());
-            data.with_source(|source| {
+            let decision = data.with_source(|source| {
                 let statuses = engine.evaluate_all(source, data.at);
                 report::gate_with(
                     &statuses,
@@ -49,7 +44,16 @@ pub fn run(args: &GateArgs) -> anyhow::Result<Status> {
                         allow_no_data: args.allow_no_data,
                     },
                 )
-            })
+            });
+            // Unmeasured is not healthy: without the backend's answers there is no decision.
+            if let Some(failure) = data.backend_failure() {
+                output::error(&format!(
+                    "{failure}; the gate cannot decide for {} and refuses",
+                    args.service
+                ));
+                return Ok(Status::Error);
+            }
+            decision
         }
     };
     match args.output {

@@ -4,7 +4,7 @@ use nines_core::engine::{Engine, Options};
 use nines_core::report::{self, Report};
 
 use crate::cli::{ReportArgs, ReportFormat, Status};
-use crate::commands::data::Target;
+use crate::commands::data::{Target, check_service};
 use crate::output;
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
@@ -40,12 +40,8 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
         }
     };
     if let Some(service) = &args.service
-        && !data.catalog.service_names().contains(service)
+        && check_service(&data.catalog, service).is_err()
     {
-        output::error(&format!(
-            "no service `{service}` in the specs; services: {}",
-            data.catalog.service_names().join(", ")
-        ));
         return Ok(Status::Error);
     }
     let engine = Engine::new(&data.catalog, Options::default());
@@ -58,8 +54,13 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
     });
     match args.output {
         ReportFormat::Json => output::json(&report)?,
-        ReportFormat::Table => output::data(&report::table(&report)),
+        ReportFormat::Table => output::table(&report::table(&report)),
         ReportFormat::Markdown => output::data(&report::markdown(&report)),
+    }
+    // Rows the backend could not measure carry its error; the run did not succeed.
+    if let Some(failure) = data.backend_failure() {
+        output::error(&failure);
+        return Ok(Status::Error);
     }
     Ok(Status::Success)
 }

@@ -5,7 +5,7 @@ use nines_core::engine::{Engine, Options};
 use nines_core::report;
 
 use crate::cli::{OutputFormat, Status, SuggestArgs};
-use crate::commands::data::Target;
+use crate::commands::data::{Target, unknown_name};
 use crate::output;
 
 pub fn run(args: &SuggestArgs) -> anyhow::Result<Status> {
@@ -56,9 +56,30 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<Status> {
                 output::error(&format!("--slo `{reference}`: write service/slo"));
                 return Ok(Status::Error);
             };
-            if data.catalog.slo(service, slo).is_none() {
-                output::error(&format!("no SLO `{reference}` in the specs"));
+            let Some(found) = data.catalog.slo(service, slo) else {
+                let known: Vec<String> = data
+                    .catalog
+                    .slos
+                    .iter()
+                    .map(|slo| slo.qualified_name())
+                    .collect();
+                output::error(&unknown_name("SLO", reference, &known));
                 return Ok(Status::Error);
+            };
+            if let Some(objective) = &args.objective {
+                let known: Vec<&str> = found
+                    .objectives
+                    .iter()
+                    .map(|objective| objective.name.as_str())
+                    .collect();
+                if !known.contains(&objective.as_str()) {
+                    output::error(&unknown_name(
+                        &format!("{reference} objective"),
+                        objective,
+                        &known,
+                    ));
+                    return Ok(Status::Error);
+                }
             }
             vec![(service.to_string(), slo.to_string())]
         }
@@ -87,6 +108,10 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<Status> {
         if let Some(suggestion) = data.with_source(|source| engine.suggest(source, &request)) {
             suggestions.push(suggestion);
         }
+    }
+    if let Some(failure) = data.backend_failure() {
+        output::error(&failure);
+        return Ok(Status::Error);
     }
     match args.output {
         OutputFormat::Json => output::json(&suggestions)?,

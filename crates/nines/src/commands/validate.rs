@@ -73,7 +73,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Status> {
                 catalog.slos.len(),
                 plural(catalog.slos.len()),
             );
-            output::data(&text);
+            output::diagnostics(&text);
         }
     }
     Ok(if valid {

@@ -187,3 +187,83 @@ pub fn client() -> reqwest::blocking::Client {
         .build()
         .unwrap()
 }
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real Prometheus (Debian's `/usr/bin/prometheus`) with default settings unless `args`
+/// say otherwise, killed on drop.
+#[derive(Debug)]
+pub struct Prometheus {
+    pub child: std::process::Child,
+    pub base: String,
+    pub directory: PathBuf,
+}
+
+impl Prometheus {
+    /// Starts Prometheus in `directory` with `config` (YAML) and `args`; waits until ready.
+    pub fn start_with(directory: &Path, config: &str, args: &[&str]) -> Prometheus {
+        let binary = "/usr/bin/prometheus";
+        assert!(
+            Path::new(binary).exists(),
+            "this test needs a real Prometheus: apt-get install prometheus (scripts/test.sh installs it)"
+        );
+        std::fs::create_dir_all(directory).unwrap();
+        let config_path = directory.join("prometheus.yml");
+        std::fs::write(&config_path, config).unwrap();
+        let port = free_port();
+        let log_path = directory.join("prometheus.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let child = Command::new(binary)
+            .arg(format!("--config.file={}", config_path.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                directory.join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("prometheus starts");
+        let prometheus = Prometheus {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            directory: directory.to_path_buf(),
+        };
+        let http = client();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Ok(response) = http.get(format!("{}/-/ready", prometheus.base)).send()
+                && response.status().is_success()
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "prometheus did not become ready: {}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        prometheus
+    }
+
+    /// Starts Prometheus with nothing to scrape and default settings (retention included).
+    pub fn start(directory: &Path, args: &[&str]) -> Prometheus {
+        Prometheus::start_with(directory, "global:\n  scrape_interval: 15s\n", args)
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
