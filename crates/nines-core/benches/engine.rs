@@ -157,7 +157,7 @@ fn source(catalog: &Catalog) -> MemorySource {
             state ^= state >> 7;
             state ^= state << 17;
             let valid = 100.0 + (state % 900) as f64;
-            let bad = if state % 97 == 0 {
+            let bad = if state.is_multiple_of(97) {
                 (state % 50) as f64
             } else {
                 0.0

@@ -94,7 +94,7 @@ impl<'n> Fields<'n> {
                 let reported = cx.report(
                     Rule::UnknownField,
                     key,
-                    format!("unknown field `{name}` in {what}"),
+                    format!("unknown field `{}` in {what}", excerpt(name)),
                 );
                 match did_you_mean(name, known) {
                     Some(suggestion) => reported.hint(format!("did you mean `{suggestion}`?")),
@@ -153,8 +153,32 @@ pub fn child<'n>(cx: &mut Cx<'_>, node: &'n Node, key: &str, what: &str) -> Opti
     value
 }
 
-/// The known name closest to `name`, if one is close enough to be a typo.
+/// Longest text quoted back in a message; longer values are cut with their length noted.
+const MAX_QUOTED_CHARS: usize = 80;
+
+/// `text` as quoted in a message: cut to [`MAX_QUOTED_CHARS`] characters, so that a huge
+/// value is not echoed back whole.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} bytes)", &text[..cut], text.len()))
+        }
+    }
+}
+
+/// The known name closest to `name`, if one is close enough to be a typo. Only candidates
+/// whose length is within the accepted distance are compared (the edit distance is at
+/// least the difference in length), so a huge `name` costs nothing (issue 9.9).
 pub fn did_you_mean<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+    let longest = known
+        .iter()
+        .map(|candidate| candidate.len())
+        .max()
+        .unwrap_or(0);
+    if name.len() > 2 * longest + 2 {
+        return None;
+    }
     let normalize = |text: &str| text.to_ascii_lowercase().replace(['_', '-'], "");
     let wanted = normalize(name);
     if let Some(exact) = known
@@ -165,6 +189,9 @@ pub fn did_you_mean<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
     }
     known
         .iter()
+        .filter(|candidate| {
+            normalize(candidate).len().abs_diff(wanted.len()) <= (candidate.len() / 3).max(1)
+        })
         .map(|candidate| {
             (
                 strsim::damerau_levenshtein(&wanted, &normalize(candidate)),
@@ -259,7 +286,7 @@ pub fn percent(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Ratio> {
             cx.report(
                 Rule::InvalidPercentage,
                 node,
-                format!("{what}: `{text}` is not a percentage"),
+                format!("{what}: `{}` is not a percentage", excerpt(&text)),
             )
             .hint(hint);
             None
@@ -425,7 +452,7 @@ pub fn date(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<jiff::civil::Dat
             cx.report(
                 Rule::InvalidDate,
                 node,
-                format!("{what}: `{text}` is not a date"),
+                format!("{what}: `{}` is not a date", excerpt(&text)),
             )
             .hint("write a date as YYYY-MM-DD, e.g. `2026-03-01`");
             None
@@ -442,7 +469,7 @@ pub fn timestamp(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<jiff::Times
             cx.report(
                 Rule::InvalidDate,
                 node,
-                format!("{what}: `{text}` is not a timestamp"),
+                format!("{what}: `{}` is not a timestamp", excerpt(&text)),
             )
             .hint("write an RFC 3339 timestamp with its offset, e.g. `2026-03-01T02:00:00Z`");
             None
@@ -459,7 +486,7 @@ pub fn time_of_day(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<jiff::civ
             cx.report(
                 Rule::InvalidDate,
                 node,
-                format!("{what}: `{text}` is not a time of day"),
+                format!("{what}: `{}` is not a time of day", excerpt(&text)),
             )
             .hint("write a 24-hour time, e.g. `02:00`");
             None
@@ -476,7 +503,7 @@ pub fn zone(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<String> {
     let reported = cx.report(
         Rule::InvalidTimeZone,
         node,
-        format!("{what}: `{text}` is not an IANA time zone"),
+        format!("{what}: `{}` is not an IANA time zone", excerpt(&text)),
     );
     match zone_suggestion(&text) {
         Some(suggestion) => reported.hint(format!("did you mean `{suggestion}`?")),
@@ -492,7 +519,15 @@ pub fn check_zone(name: &str) -> bool {
     jiff::tz::db().get(name).is_ok()
 }
 
+/// Most edits between a mistyped zone name and the zone it suggests.
+const MAX_ZONE_DISTANCE: usize = 3;
+
 fn zone_suggestion(name: &str) -> Option<String> {
+    // No IANA name is near this long: skip the search (issue 9.9: a 5 MB value took 169 s).
+    const LONGEST_ZONE_NAME: usize = 40;
+    if name.len() > LONGEST_ZONE_NAME + MAX_ZONE_DISTANCE {
+        return None;
+    }
     let names: Vec<String> = jiff::tz::db()
         .available()
         .map(|zone| zone.to_string())
@@ -506,13 +541,14 @@ fn zone_suggestion(name: &str) -> Option<String> {
     }
     names
         .iter()
+        .filter(|candidate| candidate.len().abs_diff(lowered.len()) <= MAX_ZONE_DISTANCE)
         .map(|candidate| {
             (
                 strsim::levenshtein(&lowered, &candidate.to_ascii_lowercase()),
                 candidate,
             )
         })
-        .filter(|(distance, _)| *distance <= 3)
+        .filter(|(distance, _)| *distance <= MAX_ZONE_DISTANCE)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate.clone())
 }
