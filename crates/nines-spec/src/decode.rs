@@ -79,6 +79,18 @@ impl<'n> Fields<'n> {
     /// Opens `node` as a mapping described as `what` (for messages), reporting any key not
     /// in `known` as an unknown field with the closest known one as a suggestion.
     pub fn open(cx: &mut Cx<'_>, node: &'n Node, what: &str, known: &[&str]) -> Option<Fields<'n>> {
+        Fields::open_ignoring(cx, node, what, known, &[])
+    }
+    /// Like [`Fields::open`], but the keys in `ignored` (key, reason) are accepted with an
+    /// `ignored-field` warning giving the reason: fields a peer tool accepts that nines
+    /// does not use, so the peer's own files load.
+    pub fn open_ignoring(
+        cx: &mut Cx<'_>,
+        node: &'n Node,
+        what: &str,
+        known: &[&str],
+        ignored: &[(&str, &str)],
+    ) -> Option<Fields<'n>> {
         let Some(entries) = node.as_mapping() else {
             cx.report(
                 Rule::WrongType,
@@ -90,6 +102,14 @@ impl<'n> Fields<'n> {
         };
         for (key, _) in entries {
             let name = key.as_scalar().unwrap_or_default();
+            if let Some((_, reason)) = ignored.iter().find(|(ignored, _)| *ignored == name) {
+                cx.report(
+                    Rule::IgnoredField,
+                    key,
+                    format!("`{}` in {what} is ignored: {reason}", excerpt(name)),
+                );
+                continue;
+            }
             if !known.contains(&name) {
                 let reported = cx.report(
                     Rule::UnknownField,
@@ -103,6 +123,24 @@ impl<'n> Fields<'n> {
             }
         }
         Some(Fields { node, entries })
+    }
+    /// Opens a free-form mapping (one whose keys the peer format leaves open): keys not in
+    /// `known` load with an `ignored-field` warning saying `reason`.
+    pub fn open_free_form(
+        cx: &mut Cx<'_>,
+        node: &'n Node,
+        what: &str,
+        known: &[&str],
+        reason: &str,
+    ) -> Option<Fields<'n>> {
+        let entries = node.as_mapping().unwrap_or_default();
+        let ignored: Vec<(&str, &str)> = entries
+            .iter()
+            .filter_map(|(key, _)| key.as_scalar())
+            .filter(|key| !known.contains(key))
+            .map(|key| (key, reason))
+            .collect();
+        Fields::open_ignoring(cx, node, what, known, &ignored)
     }
     /// The mapping node itself.
     pub fn node(&self) -> &'n Node {
