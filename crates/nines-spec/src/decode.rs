@@ -294,6 +294,54 @@ pub fn duration(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Duration> {
     }
 }
 
+/// A review interval: any duration (`180d`, `1y`), or months, quarters and years as reviews
+/// are spoken of: `6mo`, `6M`, `1q`, `1Q`, `2y`, `1Y` (OpenSLO's `M`, `Q`, `Y`). A month is
+/// a twelfth of a year and a quarter a fourth (365 days), so `12mo`, `4q` and `1y` agree.
+pub fn review_interval(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Duration> {
+    let text = string(cx, node, what)?;
+    let trimmed = text.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (count, unit) = trimmed.split_at(digits);
+    let year = Duration::from_days(365);
+    let per_unit = match unit.trim() {
+        "mo" | "M" | "month" | "months" => Some(year.div(12)),
+        "q" | "Q" | "quarter" | "quarters" => Some(year.div(4)),
+        "Y" | "year" | "years" => Some(year),
+        _ => None,
+    };
+    if let (Some(per_unit), Ok(count)) = (per_unit, count.parse::<u64>()) {
+        if count == 0 {
+            cx.report(
+                Rule::InvalidDuration,
+                node,
+                format!("{what}: `{}` is no time at all", excerpt(&text)),
+            )
+            .hint("write how often the SLO is reviewed, e.g. `6mo`, `1q` or `1y`");
+            return None;
+        }
+        return Some(per_unit.saturating_mul(count));
+    }
+    match text.parse::<Duration>() {
+        Ok(value) if !value.is_zero() => Some(value),
+        Ok(_) => {
+            cx.report(
+                Rule::InvalidDuration,
+                node,
+                format!("{what}: `{}` is no time at all", excerpt(&text)),
+            )
+            .hint("write how often the SLO is reviewed, e.g. `6mo`, `1q` or `1y`");
+            None
+        }
+        Err(problem) => {
+            cx.report(Rule::InvalidDuration, node, format!("{what}: {problem}"))
+                .hint("a review interval is a duration (`180d`, `1y`) or months and quarters: `6mo`, `1q` (also OpenSLO's `6M`, `1Q`, `1Y`)");
+            None
+        }
+    }
+}
+
 /// A percentage written with `%`, as the native format requires.
 pub fn percent(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Ratio> {
     let text = match &node.value {
