@@ -79,6 +79,18 @@ impl<'n> Fields<'n> {
     /// Opens `node` as a mapping described as `what` (for messages), reporting any key not
     /// in `known` as an unknown field with the closest known one as a suggestion.
     pub fn open(cx: &mut Cx<'_>, node: &'n Node, what: &str, known: &[&str]) -> Option<Fields<'n>> {
+        Fields::open_ignoring(cx, node, what, known, &[])
+    }
+    /// Like [`Fields::open`], but the keys in `ignored` (key, reason) are accepted with an
+    /// `ignored-field` warning giving the reason: fields a peer tool accepts that nines
+    /// does not use, so the peer's own files load.
+    pub fn open_ignoring(
+        cx: &mut Cx<'_>,
+        node: &'n Node,
+        what: &str,
+        known: &[&str],
+        ignored: &[(&str, &str)],
+    ) -> Option<Fields<'n>> {
         let Some(entries) = node.as_mapping() else {
             cx.report(
                 Rule::WrongType,
@@ -90,11 +102,19 @@ impl<'n> Fields<'n> {
         };
         for (key, _) in entries {
             let name = key.as_scalar().unwrap_or_default();
+            if let Some((_, reason)) = ignored.iter().find(|(ignored, _)| *ignored == name) {
+                cx.report(
+                    Rule::IgnoredField,
+                    key,
+                    format!("`{}` in {what} is ignored: {reason}", excerpt(name)),
+                );
+                continue;
+            }
             if !known.contains(&name) {
                 let reported = cx.report(
                     Rule::UnknownField,
                     key,
-                    format!("unknown field `{name}` in {what}"),
+                    format!("unknown field `{}` in {what}", excerpt(name)),
                 );
                 match did_you_mean(name, known) {
                     Some(suggestion) => reported.hint(format!("did you mean `{suggestion}`?")),
@@ -103,6 +123,24 @@ impl<'n> Fields<'n> {
             }
         }
         Some(Fields { node, entries })
+    }
+    /// Opens a free-form mapping (one whose keys the peer format leaves open): keys not in
+    /// `known` load with an `ignored-field` warning saying `reason`.
+    pub fn open_free_form(
+        cx: &mut Cx<'_>,
+        node: &'n Node,
+        what: &str,
+        known: &[&str],
+        reason: &str,
+    ) -> Option<Fields<'n>> {
+        let entries = node.as_mapping().unwrap_or_default();
+        let ignored: Vec<(&str, &str)> = entries
+            .iter()
+            .filter_map(|(key, _)| key.as_scalar())
+            .filter(|key| !known.contains(key))
+            .map(|key| (key, reason))
+            .collect();
+        Fields::open_ignoring(cx, node, what, known, &ignored)
     }
     /// The mapping node itself.
     pub fn node(&self) -> &'n Node {
@@ -153,8 +191,32 @@ pub fn child<'n>(cx: &mut Cx<'_>, node: &'n Node, key: &str, what: &str) -> Opti
     value
 }
 
-/// The known name closest to `name`, if one is close enough to be a typo.
+/// Longest text quoted back in a message; longer values are cut with their length noted.
+const MAX_QUOTED_CHARS: usize = 80;
+
+/// `text` as quoted in a message: cut to [`MAX_QUOTED_CHARS`] characters, so that a huge
+/// value is not echoed back whole.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} bytes)", &text[..cut], text.len()))
+        }
+    }
+}
+
+/// The known name closest to `name`, if one is close enough to be a typo. Only candidates
+/// whose length is within the accepted distance are compared (the edit distance is at
+/// least the difference in length), so a huge `name` costs nothing (issue 9.9).
 pub fn did_you_mean<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+    let longest = known
+        .iter()
+        .map(|candidate| candidate.len())
+        .max()
+        .unwrap_or(0);
+    if name.len() > 2 * longest + 2 {
+        return None;
+    }
     let normalize = |text: &str| text.to_ascii_lowercase().replace(['_', '-'], "");
     let wanted = normalize(name);
     if let Some(exact) = known
@@ -165,6 +227,9 @@ pub fn did_you_mean<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
     }
     known
         .iter()
+        .filter(|candidate| {
+            normalize(candidate).len().abs_diff(wanted.len()) <= (candidate.len() / 3).max(1)
+        })
         .map(|candidate| {
             (
                 strsim::damerau_levenshtein(&wanted, &normalize(candidate)),
@@ -229,6 +294,54 @@ pub fn duration(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Duration> {
     }
 }
 
+/// A review interval: any duration (`180d`, `1y`), or months, quarters and years as reviews
+/// are spoken of: `6mo`, `6M`, `1q`, `1Q`, `2y`, `1Y` (OpenSLO's `M`, `Q`, `Y`). A month is
+/// a twelfth of a year and a quarter a fourth (365 days), so `12mo`, `4q` and `1y` agree.
+pub fn review_interval(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Duration> {
+    let text = string(cx, node, what)?;
+    let trimmed = text.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (count, unit) = trimmed.split_at(digits);
+    let year = Duration::from_days(365);
+    let per_unit = match unit.trim() {
+        "mo" | "M" | "month" | "months" => Some(year.div(12)),
+        "q" | "Q" | "quarter" | "quarters" => Some(year.div(4)),
+        "Y" | "year" | "years" => Some(year),
+        _ => None,
+    };
+    if let (Some(per_unit), Ok(count)) = (per_unit, count.parse::<u64>()) {
+        if count == 0 {
+            cx.report(
+                Rule::InvalidDuration,
+                node,
+                format!("{what}: `{}` is no time at all", excerpt(&text)),
+            )
+            .hint("write how often the SLO is reviewed, e.g. `6mo`, `1q` or `1y`");
+            return None;
+        }
+        return Some(per_unit.saturating_mul(count));
+    }
+    match text.parse::<Duration>() {
+        Ok(value) if !value.is_zero() => Some(value),
+        Ok(_) => {
+            cx.report(
+                Rule::InvalidDuration,
+                node,
+                format!("{what}: `{}` is no time at all", excerpt(&text)),
+            )
+            .hint("write how often the SLO is reviewed, e.g. `6mo`, `1q` or `1y`");
+            None
+        }
+        Err(problem) => {
+            cx.report(Rule::InvalidDuration, node, format!("{what}: {problem}"))
+                .hint("a review interval is a duration (`180d`, `1y`) or months and quarters: `6mo`, `1q` (also OpenSLO's `6M`, `1Q`, `1Y`)");
+            None
+        }
+    }
+}
+
 /// A percentage written with `%`, as the native format requires.
 pub fn percent(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Ratio> {
     let text = match &node.value {
@@ -259,7 +372,7 @@ pub fn percent(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Ratio> {
             cx.report(
                 Rule::InvalidPercentage,
                 node,
-                format!("{what}: `{text}` is not a percentage"),
+                format!("{what}: `{}` is not a percentage", excerpt(&text)),
             )
             .hint(hint);
             None
@@ -425,7 +538,7 @@ pub fn date(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<jiff::civil::Dat
             cx.report(
                 Rule::InvalidDate,
                 node,
-                format!("{what}: `{text}` is not a date"),
+                format!("{what}: `{}` is not a date", excerpt(&text)),
             )
             .hint("write a date as YYYY-MM-DD, e.g. `2026-03-01`");
             None
@@ -442,7 +555,7 @@ pub fn timestamp(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<jiff::Times
             cx.report(
                 Rule::InvalidDate,
                 node,
-                format!("{what}: `{text}` is not a timestamp"),
+                format!("{what}: `{}` is not a timestamp", excerpt(&text)),
             )
             .hint("write an RFC 3339 timestamp with its offset, e.g. `2026-03-01T02:00:00Z`");
             None
@@ -459,7 +572,7 @@ pub fn time_of_day(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<jiff::civ
             cx.report(
                 Rule::InvalidDate,
                 node,
-                format!("{what}: `{text}` is not a time of day"),
+                format!("{what}: `{}` is not a time of day", excerpt(&text)),
             )
             .hint("write a 24-hour time, e.g. `02:00`");
             None
@@ -476,7 +589,7 @@ pub fn zone(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<String> {
     let reported = cx.report(
         Rule::InvalidTimeZone,
         node,
-        format!("{what}: `{text}` is not an IANA time zone"),
+        format!("{what}: `{}` is not an IANA time zone", excerpt(&text)),
     );
     match zone_suggestion(&text) {
         Some(suggestion) => reported.hint(format!("did you mean `{suggestion}`?")),
@@ -492,7 +605,15 @@ pub fn check_zone(name: &str) -> bool {
     jiff::tz::db().get(name).is_ok()
 }
 
+/// Most edits between a mistyped zone name and the zone it suggests.
+const MAX_ZONE_DISTANCE: usize = 3;
+
 fn zone_suggestion(name: &str) -> Option<String> {
+    // No IANA name is near this long: skip the search (issue 9.9: a 5 MB value took 169 s).
+    const LONGEST_ZONE_NAME: usize = 40;
+    if name.len() > LONGEST_ZONE_NAME + MAX_ZONE_DISTANCE {
+        return None;
+    }
     let names: Vec<String> = jiff::tz::db()
         .available()
         .map(|zone| zone.to_string())
@@ -506,13 +627,14 @@ fn zone_suggestion(name: &str) -> Option<String> {
     }
     names
         .iter()
+        .filter(|candidate| candidate.len().abs_diff(lowered.len()) <= MAX_ZONE_DISTANCE)
         .map(|candidate| {
             (
                 strsim::levenshtein(&lowered, &candidate.to_ascii_lowercase()),
                 candidate,
             )
         })
-        .filter(|(distance, _)| *distance <= 3)
+        .filter(|(distance, _)| *distance <= MAX_ZONE_DISTANCE)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate.clone())
 }

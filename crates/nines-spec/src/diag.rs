@@ -153,6 +153,7 @@ rules! {
     AlertNeverFires => ("alert-never-fires", Warning, "An alert row cannot fire at this target, even at 100% errors."),
     WindowTooLong => ("window-too-long", Warning, "An SLO window longer than 90 days reacts too slowly to guide engineering."),
     AspirationalBelowTarget => ("aspirational-below-target", Warning, "The aspirational target is not above the achievable target."),
+    IgnoredField => ("ignored-field", Warning, "A field the peer tool accepts that nines does not use (or that the peer itself ignores): the file loads, and the message says what is ignored."),
     TargetLooksLikeFraction => ("target-looks-like-fraction", Warning, "A percentage field holds a value below 1, probably a fraction written where a percentage is expected."),
 }
 

@@ -65,6 +65,54 @@ pub fn validate_paths(
     Ok(validate_loaded(load_paths(paths)?, today))
 }
 
+/// Loads `paths` with the documents of `context` alongside, so that references from the
+/// files checked (a policy, a shared SLI, a service's owners) resolve to definitions kept
+/// elsewhere. Only what is defined in `paths` is kept in the catalog, and only problems in
+/// `paths` are reported: the context is there to be referred to, not checked.
+pub fn load_with_context(paths: &[PathBuf], context: &[PathBuf]) -> Result<Loaded, LoadError> {
+    if context.is_empty() {
+        return load_paths(paths);
+    }
+    let checked: std::collections::HashSet<String> = load::collect_files(paths)?
+        .iter()
+        .map(|file| file.display().to_string())
+        .collect();
+    let mut all: Vec<PathBuf> = paths.to_vec();
+    for file in load::collect_files(context)? {
+        if !checked.contains(&file.display().to_string()) {
+            all.push(file);
+        }
+    }
+    let mut loaded = load_paths(&all)?;
+    let in_checked =
+        |origin: &nines_core::model::Origin| checked.contains(&*origin.location().file);
+    loaded
+        .diagnostics
+        .retain(|diagnostic| checked.contains(&*diagnostic.location.file));
+    let catalog = &mut loaded.catalog;
+    catalog.services.retain(|item| in_checked(&item.origin));
+    catalog.slis.retain(|(_, item)| in_checked(&item.origin));
+    catalog.slos.retain(|item| in_checked(&item.origin));
+    catalog.slas.retain(|item| in_checked(&item.origin));
+    catalog.policies.retain(|item| in_checked(&item.origin));
+    catalog
+        .notification_targets
+        .retain(|item| in_checked(&item.origin));
+    catalog.data_sources.retain(|item| in_checked(&item.origin));
+    loaded.files = checked.len();
+    Ok(loaded)
+}
+
+/// Like [`validate_paths`], with `context` loaded to resolve references (see
+/// [`load_with_context`]).
+pub fn validate_with_context(
+    paths: &[PathBuf],
+    context: &[PathBuf],
+    today: jiff::civil::Date,
+) -> Result<Validation, LoadError> {
+    Ok(validate_loaded(load_with_context(paths, context)?, today))
+}
+
 /// Lints already-loaded specs.
 pub fn validate_loaded(loaded: Loaded, today: jiff::civil::Date) -> Validation {
     let mut diagnostics = loaded.diagnostics.clone();

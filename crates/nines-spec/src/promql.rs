@@ -19,11 +19,80 @@ pub fn render_window(query: &str, window: &str) -> String {
     WINDOW_PLACEHOLDER.replace_all(query, window).into_owned()
 }
 
+/// Deepest bracket nesting (`(`, `[`, `{`) accepted in a query. The PromQL parser recurses
+/// (and slows down quadratically) with nesting, so hostile input could overflow the stack;
+/// real SLI queries nest a handful of levels, 64 leaves ample room.
+pub const MAX_NESTING: usize = 64;
+
+/// Most binary operators accepted in one query: each one nests the parsed tree one level
+/// deeper (`a + b + c` is two deep), which the parser walks recursively. Real queries use a
+/// few; 256 is generous.
+pub const MAX_OPERATORS: usize = 256;
+
+/// Longest query accepted, in bytes: SLI queries are a few hundred bytes, 64 KiB leaves room
+/// for generated ones and keeps parsing time bounded.
+pub const MAX_LENGTH: usize = 64 * 1024;
+
+/// Checks, in one linear pass and before the query reaches the (recursive) PromQL parser,
+/// that its length, bracket nesting and number of binary operators are within bounds.
+/// String literals and comments are skipped.
+pub fn check_bounds(query: &str) -> Result<(), String> {
+    if query.len() > MAX_LENGTH {
+        return Err(format!(
+            "the query is {} bytes long, more than the {MAX_LENGTH} allowed",
+            query.len()
+        ));
+    }
+    let bytes = query.as_bytes();
+    let mut depth = 0usize;
+    let mut operators = 0usize;
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            quote @ (b'"' | b'\'' | b'`') => {
+                index += 1;
+                while index < bytes.len() && bytes[index] != quote {
+                    if bytes[index] == b'\\' && quote != b'`' {
+                        index += 1;
+                    }
+                    index += 1;
+                }
+            }
+            b'#' => {
+                while index < bytes.len() && bytes[index] != b'\n' {
+                    index += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(format!(
+                        "the query nests brackets more than {MAX_NESTING} deep (at byte {index})"
+                    ));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' | b'=' | b'!' => {
+                operators += 1;
+                if operators > MAX_OPERATORS {
+                    return Err(format!(
+                        "the query has more than {MAX_OPERATORS} operators (at byte {index})"
+                    ));
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    Ok(())
+}
+
 /// Checks that `query` parses as PromQL (after rendering any window placeholder).
 pub fn check(query: &str) -> Result<(), String> {
     if query.trim().is_empty() {
         return Err("the query is empty".to_string());
     }
+    check_bounds(query)?;
     let rendered = render_window(query, "5m");
     promql_parser::parser::parse(&rendered)
         .map(|_| ())
@@ -83,6 +152,7 @@ impl Selector {
 /// Parses `query` as a plain vector selector (`metric{a="b"}`); `None` for anything else.
 pub fn selector(query: &str) -> Option<Selector> {
     use promql_parser::parser::Expr;
+    check_bounds(query).ok()?;
     let Ok(Expr::VectorSelector(vector)) = promql_parser::parser::parse(query) else {
         return None;
     };
@@ -114,6 +184,47 @@ mod tests {
         assert!(check("sum(rate(x[5m])").is_err());
         assert!(check("").is_err());
         assert!(check("x{a=}").is_err());
+    }
+
+    /// Runs `work` on a thread with a small stack, so that a stack overflow shows as a
+    /// failed test instead of aborting the test binary.
+    fn on_small_stack<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(work)
+            .expect("spawn")
+            .join()
+            .expect("the PromQL check overflowed its stack")
+    }
+
+    // issue 9.4: `sum(` 20,000 deep aborted `validate` (stack overflow), 8,000 deep took
+    // seconds (quadratic): refused at once, before the parser sees it.
+    #[test]
+    fn refuses_deep_nesting_quickly() {
+        let leaf = "rate(x[{{.window}}])";
+        let started = std::time::Instant::now();
+        for depth in [6_000, 20_000] {
+            let query = format!("{}{leaf}{}", "sum(".repeat(depth), ")".repeat(depth));
+            let problem = on_small_stack(move || check(&query).unwrap_err());
+            // 6,000 deep (31 KB) is refused for its depth, 20,000 deep for its length.
+            assert!(
+                problem.contains("nests brackets more than 64 deep")
+                    || problem.contains("bytes long"),
+                "{problem}"
+            );
+        }
+        let chain = vec!["x"; 2_000].join(" + ");
+        let problem = on_small_stack(move || check(&chain).unwrap_err());
+        assert!(problem.contains("more than 256 operators"), "{problem}");
+        let long = format!("x{{a=\"{}\"}}", "y".repeat(100_000));
+        assert!(check(&long).unwrap_err().contains("bytes long"));
+        // Generous: the refusal is a linear scan, it takes microseconds.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Brackets inside strings and comments do not count; reasonable queries pass.
+        let fine = format!("sum(x{{a=\"{}\"}}) # {}", "(".repeat(100), "(".repeat(100));
+        assert!(check(&fine).is_ok(), "{:?}", check(&fine));
+        let nested = format!("{}{leaf}{}", "sum(".repeat(30), ")".repeat(30));
+        assert!(check(&nested).is_ok());
     }
 
     #[test]

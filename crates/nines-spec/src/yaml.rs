@@ -55,8 +55,13 @@ pub struct SyntaxError {
 
 /// Most nodes one file may expand to: stops "billion laughs" alias bombs.
 const MAX_NODES: usize = 2_000_000;
-/// Deepest nesting accepted.
-const MAX_DEPTH: usize = 256;
+/// Deepest nesting accepted: specs nest about ten levels; the decoders and `Drop` walk
+/// the tree recursively, so the depth must stay far below what a thread's stack holds.
+pub const MAX_DEPTH: usize = 256;
+/// Longest scalar accepted, in bytes. Spec values are names, queries, descriptions: a few
+/// hundred bytes. Bounding them keeps every per-character step (name checks, "did you
+/// mean" searches, messages quoting the value) fast on hostile input (issue 9.9).
+pub const MAX_SCALAR_BYTES: usize = 64 * 1024;
 
 impl Node {
     /// The scalar text, for any scalar (quoted or not).
@@ -227,6 +232,15 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
             Event::Scalar(text, style, anchor, tag) => {
                 let tagged_string = tag.as_ref().is_some_and(|tag| tag.suffix == "str");
                 let plain = matches!(style, ScalarStyle::Plain) && !tagged_string;
+                if text.len() > MAX_SCALAR_BYTES {
+                    return Err(SyntaxError {
+                        position: here,
+                        message: format!(
+                            "a value of {} bytes is longer than the {MAX_SCALAR_BYTES} bytes a spec value may hold",
+                            text.len()
+                        ),
+                    });
+                }
                 node_count += 1;
                 Some((
                     Node {
@@ -305,7 +319,7 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
         if stack.len() > MAX_DEPTH {
             return Err(SyntaxError {
                 position: here,
-                message: "nesting is too deep".into(),
+                message: format!("nesting is too deep: more than {MAX_DEPTH} levels"),
             });
         }
         if node_count > MAX_NODES {

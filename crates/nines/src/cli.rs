@@ -38,6 +38,7 @@ Examples:
   nines validate examples/
   nines validate slos/ pyrra/ --output json
   nines validate specs/ --today 2026-06-01    # judge review dates as of a given day
+  nines validate examples/sloth examples/pyrra --context examples/shop   # policy defined there
 
 Each problem is printed as FILE:LINE:COLUMN: SEVERITY[RULE]: MESSAGE, with a hint.
 Rules are listed with `nines validate --list-rules` and in docs/rules.md.
@@ -51,8 +52,8 @@ Exit status:
     #[command(after_help = "\
 Examples:
   nines convert --to openslo examples/ > openslo.yaml
-  nines convert --to nines sloth/ --out-dir converted/
-  nines convert --to nines openslo/checkout.yaml
+  nines convert --to nines examples/sloth --context examples/shop --out-dir converted/
+  nines convert --to nines examples/openslo/checkout.yaml --context examples/openslo
 
 What the target format cannot express is listed on stderr (and carried in the
 `nines.dev/extensions` annotation for OpenSLO), never dropped silently.
@@ -553,6 +554,10 @@ pub struct ValidateArgs {
     /// List every rule with its id, severity and summary, then exit.
     #[arg(long)]
     pub list_rules: bool,
+    /// Spec files or directories that the checked files refer to (policies, shared SLIs,
+    /// services): loaded to resolve references, not checked themselves. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub context: Vec<PathBuf>,
 }
 
 /// Target formats of `nines convert`.
@@ -576,6 +581,10 @@ pub struct ConvertArgs {
     /// Write one file per service into this directory instead of printing to stdout.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Spec files or directories that the converted files refer to (policies, shared
+    /// SLIs, services): loaded to resolve references, not converted. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub context: Vec<PathBuf>,
     /// Output format of the conversion report on stderr.
     #[arg(long, short, value_enum, default_value = "text")]
     pub output: OutputFormat,

@@ -12,8 +12,14 @@ pub struct ParseError {
     pub message: String,
 }
 
-/// Deepest nesting accepted: a guard against stack overflow on hostile input.
+/// Deepest nesting accepted (parentheses, `!`, `-`, calls): a guard against stack overflow
+/// on hostile input; the parser recurses about eight calls per level.
 const MAX_DEPTH: usize = 64;
+/// Deepest expression tree accepted: nesting plus the length of operator chains along the
+/// way (`a || b || c` is a tree two deep). The evaluator recurses once per level, so this
+/// bounds its stack too; 256 is far beyond any filter a person writes (a long list of
+/// alternatives is `x in [...]`).
+const MAX_TREE_DEPTH: usize = 256;
 /// Longest expression accepted; filters are one line, this is generous.
 const MAX_LENGTH: usize = 16 * 1024;
 /// Largest compiled regex, so a pattern cannot take unbounded memory.
@@ -197,6 +203,7 @@ struct Parser {
     tokens: Vec<(Token, usize)>,
     position: usize,
     depth: usize,
+    tree_depth: usize,
 }
 
 /// Parses a whole expression.
@@ -214,6 +221,7 @@ pub(super) fn parse(source: &str) -> Result<Expr, ParseError> {
         tokens: tokenize(source)?,
         position: 0,
         depth: 0,
+        tree_depth: 0,
     };
     let expr = parser.or()?;
     match parser.peek() {
@@ -294,7 +302,27 @@ impl Parser {
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(error(self.offset(), "expression is nested too deeply"));
+            return Err(error(
+                self.offset(),
+                format!("expression is nested too deeply (more than {MAX_DEPTH} levels)"),
+            ));
+        }
+        self.link()
+    }
+    fn leave(&mut self) {
+        self.depth -= 1;
+        self.tree_depth -= 1;
+    }
+    /// One more level in the tree being built: an operator joined to a chain.
+    fn link(&mut self) -> Result<(), ParseError> {
+        self.tree_depth += 1;
+        if self.tree_depth > MAX_TREE_DEPTH {
+            return Err(error(
+                self.offset(),
+                format!(
+                    "expression is too deep: more than {MAX_TREE_DEPTH} operators chained or nested; split the condition, or use `x in [...]` for alternatives"
+                ),
+            ));
         }
         Ok(())
     }
@@ -302,22 +330,30 @@ impl Parser {
     fn or(&mut self) -> Result<Expr, ParseError> {
         self.enter()?;
         let mut left = self.and()?;
+        let mut links = 0;
         while *self.peek() == Token::Or {
+            self.link()?;
+            links += 1;
             self.advance();
             let right = self.and()?;
             left = Expr::Or(Box::new(left), Box::new(right));
         }
-        self.depth -= 1;
+        self.tree_depth -= links;
+        self.leave();
         Ok(left)
     }
 
     fn and(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.comparison()?;
+        let mut links = 0;
         while *self.peek() == Token::And {
+            self.link()?;
+            links += 1;
             self.advance();
             let right = self.comparison()?;
             left = Expr::And(Box::new(left), Box::new(right));
         }
+        self.tree_depth -= links;
         Ok(left)
     }
 
@@ -349,31 +385,41 @@ impl Parser {
 
     fn additive(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.multiplicative()?;
+        let mut links = 0;
         loop {
             let op = match self.peek() {
                 Token::Plus => BinaryOp::Add,
                 Token::Minus => BinaryOp::Sub,
-                _ => return Ok(left),
+                _ => break,
             };
+            self.link()?;
+            links += 1;
             self.advance();
             let right = self.multiplicative()?;
             left = Expr::Binary(op, Box::new(left), Box::new(right));
         }
+        self.tree_depth -= links;
+        Ok(left)
     }
 
     fn multiplicative(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.unary()?;
+        let mut links = 0;
         loop {
             let op = match self.peek() {
                 Token::Star => BinaryOp::Mul,
                 Token::Slash => BinaryOp::Div,
                 Token::Percent => BinaryOp::Rem,
-                _ => return Ok(left),
+                _ => break,
             };
+            self.link()?;
+            links += 1;
             self.advance();
             let right = self.unary()?;
             left = Expr::Binary(op, Box::new(left), Box::new(right));
         }
+        self.tree_depth -= links;
+        Ok(left)
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
@@ -382,14 +428,14 @@ impl Parser {
                 self.advance();
                 self.enter()?;
                 let inner = self.unary()?;
-                self.depth -= 1;
+                self.leave();
                 Ok(Expr::Not(Box::new(inner)))
             }
             Token::Minus => {
                 self.advance();
                 self.enter()?;
                 let inner = self.unary()?;
-                self.depth -= 1;
+                self.leave();
                 Ok(Expr::Negate(Box::new(inner)))
             }
             _ => self.postfix(),
@@ -398,6 +444,7 @@ impl Parser {
 
     fn postfix(&mut self) -> Result<Expr, ParseError> {
         let mut expr = self.primary()?;
+        let mut links = 0;
         loop {
             match self.peek() {
                 Token::Dot => {
@@ -407,6 +454,8 @@ impl Parser {
                         return Err(error(name_offset, "expected a name after `.`"));
                     };
                     if *self.peek() == Token::LParen {
+                        self.link()?;
+                        links += 1;
                         expr = self.method(expr, &name, name_offset)?;
                     } else if let Expr::Path(mut path) = expr {
                         path.push(name);
@@ -429,7 +478,10 @@ impl Parser {
                     path.push(key);
                     expr = Expr::Path(path);
                 }
-                _ => return Ok(expr),
+                _ => {
+                    self.tree_depth -= links;
+                    return Ok(expr);
+                }
             }
         }
     }

@@ -153,3 +153,43 @@ proptest::proptest! {
         }
     }
 }
+
+/// Runs `work` on a thread with a small stack, so that a stack overflow shows as a failed
+/// test instead of aborting the test binary.
+fn on_small_stack<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(work)
+        .expect("spawn")
+        .join()
+        .expect("the parser or evaluator overflowed its stack")
+}
+
+// issue 9.4: deep nesting is refused with a clear error, never a stack overflow.
+#[test]
+fn refuses_deep_parentheses() {
+    let source = format!("{}status{}", "(".repeat(5_000), ")".repeat(5_000));
+    let error = on_small_stack(move || Filter::parse(&source).map(|_| ()).unwrap_err());
+    assert!(error.to_string().contains("nested too deeply"), "{error}");
+}
+
+// issue 9.4: a long chain of operators builds a deep tree: it is bounded too, so evaluating
+// and dropping it cannot overflow the stack.
+#[test]
+fn refuses_long_operator_chains() {
+    for operator in ["+", "||", "&&", "*"] {
+        let source = vec!["s"; 5_000].join(operator);
+        let error = on_small_stack(move || {
+            Filter::parse(&source)
+                .map(|filter| filter.matches(&json!({"s": 1})))
+                .unwrap_err()
+        });
+        assert!(error.to_string().contains("too"), "{operator}: {error}");
+    }
+    let negations = format!("{}status", "!".repeat(5_000));
+    let error = on_small_stack(move || Filter::parse(&negations).map(|_| ()).unwrap_err());
+    assert!(error.to_string().contains("nested too deeply"), "{error}");
+    // A long but reasonable chain is fine.
+    let fine = vec!["status == 1"; 50].join(" || ");
+    assert!(Filter::parse(&fine).is_ok());
+}

@@ -43,6 +43,17 @@ fn duration(value: Duration) -> Value {
     Value::String(value.to_string())
 }
 
+/// A review interval as it was likely written: `6mo` rather than `4380h` for a number of
+/// months that is not a number of days (a month is a twelfth of 365 days).
+fn review_every(value: Duration) -> Value {
+    let month = Duration::from_days(365).div(12);
+    let day = Duration::from_days(1);
+    if !day.divides(value) && month.divides(value) {
+        return Value::String(format!("{}mo", value.as_millis() / month.as_millis()));
+    }
+    duration(value)
+}
+
 /// A number, written without `.0` when it is whole (`6`, not `6.0`).
 fn number(value: f64) -> Value {
     if value.fract() == 0.0 && value.abs() < 9.0e15 {
@@ -209,7 +220,7 @@ pub(super) fn write_review(map: &mut Map<String, Value>, review: &Review) {
         review.last_reviewed.map(|date| date.to_string()),
     );
     if review.interval != nines_core::model::DEFAULT_REVIEW_INTERVAL {
-        insert(&mut inner, "every", duration(review.interval));
+        insert(&mut inner, "every", review_every(review.interval));
     }
     insert(map, "review", inner);
 }

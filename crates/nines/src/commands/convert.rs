@@ -8,7 +8,7 @@ use crate::cli::{ConvertArgs, OutputFormat, Status, TargetFormat};
 use crate::output;
 
 pub fn run(args: &ConvertArgs) -> anyhow::Result<Status> {
-    let loaded = match nines_spec::load_paths(&args.paths) {
+    let loaded = match nines_spec::load_with_context(&args.paths, &args.context) {
         Ok(loaded) => loaded,
         Err(error) => {
             output::error(&error.to_string());

@@ -24,7 +24,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Status> {
         return list_rules(args.output);
     }
     let today = args.today.unwrap_or_else(super::today);
-    let validation = match nines_spec::validate_paths(&args.paths, today) {
+    let validation = match nines_spec::validate_with_context(&args.paths, &args.context, today) {
         Ok(validation) => validation,
         Err(error) => {
             output::error(&error.to_string());

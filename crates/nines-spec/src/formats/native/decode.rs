@@ -352,7 +352,7 @@ pub(crate) fn review(
         .and_then(|node| d::date(cx, node, "review.last"));
     if let Some(interval) = review_fields
         .get("every")
-        .and_then(|node| duration(cx, node, "review.every"))
+        .and_then(|node| d::review_interval(cx, node, "review.every"))
     {
         review.interval = interval;
     }

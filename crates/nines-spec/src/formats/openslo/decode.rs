@@ -106,7 +106,7 @@ impl<'n> Collector<'n> {
         let Some(object_name) = name(cx, name_node, "metadata.name") else {
             return;
         };
-        if fields.require(cx, "spec", "the document").is_none() {
+        if kind != "Service" && fields.require(cx, "spec", "the document").is_none() {
             return;
         }
         self.documents.push(Document {
@@ -375,12 +375,14 @@ const SERVICE_EXTENSIONS: &[&str] = &["owner", "approvers", "review", "policy"];
 
 fn decode_service(cx: &mut Cx<'_>, root: &Node) -> Option<Service> {
     let meta = metadata(cx, root.get("metadata")?)?;
-    let spec = root.get("spec")?;
-    let fields = Fields::open(cx, spec, "a Service spec", &["description"])?;
     let mut service = Service::new(meta.name);
     service.origin = cx.origin(root);
+    // issue 8.11: a v1 Service's `spec` (only a description) is optional for OpenSLO tools.
+    if let Some(spec) = root.get("spec").filter(|spec| !spec.is_null()) {
+        let fields = Fields::open(cx, spec, "a Service spec", &["description"])?;
+        service.description = description(cx, &fields);
+    }
     service.display_name = meta.display_name;
-    service.description = description(cx, &fields);
     service.labels = meta.labels;
     if let Some(extensions) = &meta.extensions {
         let extension_fields = Fields::open(cx, extensions, EXTENSIONS, SERVICE_EXTENSIONS)?;
@@ -441,6 +443,18 @@ fn metric_source(cx: &mut Cx<'_>, node: &Node, what: &str, state: &State<'_, '_>
             Some(source_kind) => {
                 kind.get_or_insert_with(|| source_kind.clone());
             }
+            // issue 8.11: with the type and query inline, the reference only names where
+            // the query runs; OpenSLO tools accept it undefined.
+            None if kind.is_some() => {
+                cx.report(
+                    Rule::IgnoredField,
+                    node,
+                    format!(
+                        "metricSourceRef `{reference}` names no DataSource in these specs: ignored, the type and query are given inline"
+                    ),
+                )
+                .hint("define the DataSource (or pass its file) if its connection details matter");
+            }
             None => unresolved(
                 cx,
                 node,
@@ -462,11 +476,14 @@ fn metric_source(cx: &mut Cx<'_>, node: &Node, what: &str, state: &State<'_, '_>
     }
     match kind.as_deref() {
         Some(kind) if is_prometheus_type(kind) => {
-            let spec = Fields::open(
+            // issue 8.11: `metricSource.spec` is free-form in OpenSLO (`dimensions`, say):
+            // keys other than the query load, named in a warning.
+            let spec = Fields::open_free_form(
                 cx,
                 spec_node,
-                "a Prometheus metricSource spec",
+                "the Prometheus metricSource spec",
                 &["query", "promql"],
+                "nines reads only the `query`",
             )?;
             let query_node = spec.get("query").or(spec.get("promql"));
             let Some(query_node) = query_node else {
@@ -1196,7 +1213,18 @@ fn decode_slo(
                 }
                 op.zip(number(cx, value_node, "value"))
             }
-            (Some(node), None) | (None, Some(node)) => {
+            // issue 8.11: OpenSLO's own ratio examples write `op` without `value`; it
+            // compares a threshold metric's value, so alone it means nothing.
+            (Some(node), None) => {
+                cx.report(
+                    Rule::IgnoredField,
+                    node,
+                    "`op` without `value` is ignored: it compares a threshold metric's value with `value`",
+                )
+                .hint("remove `op`, or add `value` for a threshold metric");
+                None
+            }
+            (None, Some(node)) => {
                 cx.report(Rule::MissingField, node, "op and value go together")
                     .hint("set both `op` and `value`, or neither");
                 None
@@ -1838,13 +1866,16 @@ fn decode_condition_object(cx: &mut Cx<'_>, node: &Node) -> Option<BurnRateWindo
     match op.as_str() {
         "gt" | "gte" => {}
         "lt" | "lte" => {
+            // issue 8.11: OpenSLO's own README writes `op: lte` on a burn-rate condition
+            // and its SDK accepts it; a burn-rate alert can only mean "above".
             cx.report(
-                Rule::InvalidValue,
+                Rule::IgnoredField,
                 op_node,
-                format!("a burn-rate alert with `op: {op}` would fire while the budget is safe"),
+                format!(
+                    "`op: {op}` is ignored: a burn-rate alert fires when the burn rate is above the threshold, as with `op: gt`"
+                ),
             )
-            .hint("burn-rate alerts use `op: gt`");
-            return None;
+            .hint("write `op: gt` to say what nines does");
         }
         _ => {
             cx.report(

@@ -16,6 +16,25 @@ use crate::decode::{Cx, Fields, boolean, mark, name, string, string_map, strings
 use crate::diag::Rule;
 use crate::yaml::Node;
 
+/// Pyrra v0.10 spec fields about how Pyrra lays out its own rules: nines generates its own
+/// rules, so they are loaded with a warning and not used.
+const IGNORED_SPEC_FIELDS: &[(&str, &str)] = &[
+    (
+        "performanceOverAccuracy",
+        "it selects Pyrra's own rule layout (subqueries for long windows); nines computes windows its own way",
+    ),
+    (
+        "ruleOutput",
+        "it labels the split PrometheusRule resources Pyrra writes with performanceOverAccuracy; nines does not split its rules that way",
+    ),
+];
+
+/// Pyrra v0.10 alerting fields nines does not use.
+const IGNORED_ALERTING_FIELDS: &[(&str, &str)] = &[(
+    "severities",
+    "nines' alerts carry its own `severity` labels (page for the fast windows, ticket for the slow ones)",
+)];
+
 const INDICATORS: &[&str] = &["ratio", "latency", "latencyNative", "bool_gauge"];
 
 /// Decodes one Pyrra document into `catalog`.
@@ -94,7 +113,7 @@ fn decode(cx: &mut Cx<'_>, root: &Node) -> Option<Slo> {
         }
     });
     let spec_node = fields.require(cx, "spec", "the ServiceLevelObjective")?;
-    let spec = Fields::open(
+    let spec = Fields::open_ignoring(
         cx,
         spec_node,
         "a Pyrra spec",
@@ -106,6 +125,7 @@ fn decode(cx: &mut Cx<'_>, root: &Node) -> Option<Slo> {
             "alerting",
             "partial_response_strategy",
         ],
+        IGNORED_SPEC_FIELDS,
     )?;
     let target_node = spec.get("target");
     let target = match target_node {
@@ -197,11 +217,12 @@ fn decode(cx: &mut Cx<'_>, root: &Node) -> Option<Slo> {
         ..Alerting::default()
     };
     if let Some(node) = spec.get("alerting") {
-        let alert_fields = Fields::open(
+        let alert_fields = Fields::open_ignoring(
             cx,
             node,
             "alerting",
             &["name", "disabled", "burnrates", "absent", "absentName"],
+            IGNORED_ALERTING_FIELDS,
         )?;
         alerting.name = alert_fields
             .get("name")

@@ -349,8 +349,26 @@ fn decode_sli(cx: &mut Cx<'_>, node: &Node, keys: &Keys) -> Option<Sli> {
     }
 }
 
+/// Keys of the other form that Sloth accepts and ignores in `alerting` (its
+/// `prometheus/v1` reader is not strict): loaded with a warning, ignored as Sloth does.
+const IGNORED_NATIVE_ALERTING: &[(&str, &str)] = &[
+    (
+        "pageAlert",
+        "Sloth's prometheus/v1 form reads `page_alert` and ignores `pageAlert`; so does nines (rename it to `page_alert` for it to take effect)",
+    ),
+    (
+        "ticketAlert",
+        "Sloth's prometheus/v1 form reads `ticket_alert` and ignores `ticketAlert`; so does nines (rename it to `ticket_alert` for it to take effect)",
+    ),
+];
+
 fn decode_alerting(cx: &mut Cx<'_>, node: &Node, keys: &Keys) -> Option<Alerting> {
-    let fields = Fields::open(
+    let ignored = if keys.page_alert == NATIVE_KEYS.page_alert {
+        IGNORED_NATIVE_ALERTING
+    } else {
+        &[]
+    };
+    let fields = Fields::open_ignoring(
         cx,
         node,
         "alerting",
@@ -361,9 +379,24 @@ fn decode_alerting(cx: &mut Cx<'_>, node: &Node, keys: &Keys) -> Option<Alerting
             keys.page_alert,
             keys.ticket_alert,
         ],
+        ignored,
     )?;
+    let name = match fields.get("name") {
+        Some(name_node) => {
+            let name = string(cx, name_node, "name");
+            // issue 8.4: `name: ""` became `alert: ""`, which Prometheus refuses; Sloth
+            // refuses it too.
+            if name.as_deref().is_some_and(|name| name.trim().is_empty()) {
+                cx.report(Rule::InvalidValue, name_node, "the alert name is empty")
+                    .hint("write the Prometheus alert name, e.g. `name: MyServiceHighErrorRate`");
+                return None;
+            }
+            name
+        }
+        None => None,
+    };
     let mut alerting = Alerting {
-        name: fields.get("name").and_then(|node| string(cx, node, "name")),
+        name,
         labels: fields
             .get("labels")
             .map(|node| string_map(cx, node, "labels"))
