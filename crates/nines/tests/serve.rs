@@ -578,3 +578,161 @@ fn demo_serves_live_traffic_with_a_generated_token() {
         .unwrap();
     assert_eq!(refused.status().as_u16(), 401);
 }
+
+#[test]
+fn import_sends_history_to_a_running_server_and_retried_chunks_count_once() {
+    // issue 8.8: history could not reach a running server (body limit, then
+    // out_of_window, then `import` refused while `serve` held the store).
+    let directory = TempDir::new();
+    directory.write("specs/shop.yaml", SPEC);
+    let server = serve(&directory);
+    // A week, one request a minute (a day of it is 1,440): 10,080 availability intervals
+    // and 9,828 latency ones (503s are not valid for latency), two backfill chunks.
+    let start = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 7 + 2);
+    let lines = 7 * 24 * 60;
+    let mut log = String::new();
+    for index in 0..lines {
+        let at = start + jiff::SignedDuration::from_mins(index);
+        let status = if index % 40 == 0 { 503 } else { 200 };
+        log.push_str(&log_line(at, "/api/checkout", status, 0.05));
+    }
+    let access = directory.write("access.log", &log);
+    let specs = directory.path().join("specs");
+    // The store is held by the server: the refusal names the way out.
+    let held = Nines::new()
+        .args(["import", "--format", "combined-log", "--spec"])
+        .arg(&specs)
+        .arg("--data")
+        .arg(directory.path().join("data"))
+        .arg(&access)
+        .run();
+    assert_eq!(held.status, 2, "{held:?}");
+    assert!(held.stderr.contains("--server"), "{}", held.stderr);
+    let import = || {
+        Nines::new()
+            .args(["import", "--format", "combined-log", "--output", "json"])
+            .args(["--server", &server.base, "--spec"])
+            .arg(&specs)
+            .arg(&access)
+            .env("NINES_WRITE_TOKEN", TOKEN)
+            .run()
+    };
+    let first = import();
+    assert_eq!(first.status, 0, "{first:?}");
+    let summary: Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(summary["intervals"], 10_080 + 9_828, "{summary}");
+    assert_eq!(summary["chunks"], 2, "{summary}");
+    assert_eq!(summary["duplicate_chunks"], 0, "{summary}");
+    let failed = (0..lines).filter(|index| index % 40 == 0).count() as f64;
+    let expected = (lines as f64 - failed, lines as f64);
+    assert_eq!(totals(&server.base)["availability"], expected);
+    // The same import again (a retry after a lost answer, or a re-run): every chunk is
+    // known by its key and counts once.
+    let again = import();
+    assert_eq!(again.status, 0, "{again:?}");
+    let summary: Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(summary["duplicate_chunks"], 2, "{summary}");
+    assert_eq!(totals(&server.base)["availability"], expected);
+    // Without the token: a clear refusal, nothing sent.
+    let refused = Nines::new()
+        .args(["import", "--format", "combined-log"])
+        .args(["--server", &server.base, "--spec"])
+        .arg(&specs)
+        .arg(&access)
+        .env("NINES_WRITE_TOKEN", "")
+        .run();
+    assert_eq!(refused.status, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("NINES_WRITE_TOKEN"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn insecure_no_auth_on_a_reachable_address_needs_an_explicit_flag() {
+    // issue 9.10: `--insecure-no-auth --listen 0.0.0.0` started without a word.
+    let directory = TempDir::new();
+    directory.write("specs/shop.yaml", SPEC);
+    let specs = directory.path().join("specs").display().to_string();
+    let data = directory.path().join("data").display().to_string();
+    let args = [
+        "serve",
+        "--specs",
+        &specs,
+        "--data",
+        &data,
+        "--insecure-no-auth",
+        "--listen",
+        "0.0.0.0:0",
+    ];
+    let refused = Nines::new().args(args).env("NINES_WRITE_TOKEN", "").run();
+    assert_eq!(refused.status, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("--insecure-allow-remote"),
+        "{}",
+        refused.stderr
+    );
+    let mut with_flag = args.to_vec();
+    with_flag.push("--insecure-allow-remote");
+    let server = ServerProcess::start(&with_flag, &[("NINES_WRITE_TOKEN", "")]);
+    assert!(server.log().contains("WARNING"), "{}", server.log());
+}
+
+#[test]
+fn sigterm_is_bounded_with_a_partial_request_open_and_refusals_log_their_code() {
+    // issue 9.5: SIGTERM waited 61 s on an open partial request. Issue 8.14: refused
+    // requests were logged without their error code.
+    use std::io::Write as _;
+    let directory = TempDir::new();
+    directory.write("specs/shop.yaml", SPEC);
+    let specs = directory.path().join("specs").display().to_string();
+    let data = directory.path().join("data").display().to_string();
+    let mut server = ServerProcess::start(
+        &[
+            "serve",
+            "--specs",
+            &specs,
+            "--data",
+            &data,
+            "--listen",
+            "127.0.0.1:0",
+            "--shutdown-timeout",
+            "2s",
+        ],
+        &[("NINES_WRITE_TOKEN", TOKEN)],
+    );
+    let response = client()
+        .get(format!("{}/api/v1/counts", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut partial = std::net::TcpStream::connect(&address).unwrap();
+    partial
+        .write_all(
+            format!(
+                "POST /api/v1/counts HTTP/1.1\r\nhost: nines\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: 1000\r\n\r\n{{"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    server.signal("TERM");
+    assert_eq!(server.wait(), Some(0), "{}", server.log());
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
+    let log = server.log();
+    let refusal = log
+        .lines()
+        .find(|line| line.contains("request refused"))
+        .unwrap_or_else(|| panic!("no refusal logged: {log}"));
+    assert!(refusal.contains("method_not_allowed"), "{refusal}");
+    assert!(refusal.contains("status=405"), "{refusal}");
+    assert!(refusal.contains("/api/v1/counts"), "{refusal}");
+    assert!(log.contains("shutdown timeout"), "{log}");
+}
