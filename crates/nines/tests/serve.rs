@@ -633,6 +633,12 @@ fn import_sends_history_to_a_running_server_and_retried_chunks_count_once() {
     let summary: Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(summary["duplicate_chunks"], 2, "{summary}");
     assert_eq!(totals(&server.base)["availability"], expected);
+    // issue 9.8: a far-future `--at` gets the same range as everything else.
+    let far = Nines::new()
+        .args(["report", "--server", &server.base, "--at", "9999-12-31"])
+        .run();
+    assert_eq!(far.status, 2, "{far:?}");
+    assert!(far.stderr.contains("2099-12-31"), "{}", far.stderr);
     // Without the token: a clear refusal, nothing sent.
     let refused = Nines::new()
         .args(["import", "--format", "combined-log"])

@@ -85,9 +85,9 @@ pub fn init_logging(format: LogFormat) {
 /// Stderr for text logs, one line per event: a message that holds line breaks (a spec
 /// diagnostic with its source excerpt) gets them written as `\n`, so log shippers and
 /// `grep` see one event per line. The formatter writes each event in one call.
-struct SingleLine(std::io::Stderr);
+struct SingleLine<W>(W);
 
-impl std::io::Write for SingleLine {
+impl<W: std::io::Write> std::io::Write for SingleLine<W> {
     fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
         self.write_all(buffer)?;
         Ok(buffer.len())
@@ -340,5 +340,25 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::SingleLine;
+
+    #[test]
+    fn text_log_events_stay_on_one_line() {
+        // issue 8.14: a message with line breaks (a spec diagnostic) spanned several lines.
+        let mut line = SingleLine(Vec::new());
+        line.write_all(b"WARN spec.yaml:3:5: warning\n  | target: 99%\r\n  ^ here\n")
+            .unwrap();
+        line.write_all(b"INFO plain\n").unwrap();
+        assert_eq!(
+            String::from_utf8(line.0).unwrap(),
+            "WARN spec.yaml:3:5: warning\\n  | target: 99%\\r\\n  ^ here\nINFO plain\n"
+        );
     }
 }
