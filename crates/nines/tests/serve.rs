@@ -742,3 +742,70 @@ fn sigterm_is_bounded_with_a_partial_request_open_and_refusals_log_their_code() 
     assert!(refusal.contains("/api/v1/counts"), "{refusal}");
     assert!(log.contains("shutdown timeout"), "{log}");
 }
+
+#[test]
+fn under_a_low_open_file_limit_idle_connections_do_not_stop_health_checks() {
+    // issue 9.5: under a 1,024 open-file limit, 1,100 idle connections stopped the server
+    // answering anyone, health checks included. Here the limit is 256 (soft and hard, so
+    // the server cannot raise it) and 1,100 connections stay silent.
+    use std::io::BufRead;
+    let directory = TempDir::new();
+    directory.write("specs/shop.yaml", SPEC);
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 256 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_nines"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--specs"])
+        .arg(directory.path().join("specs"))
+        .arg("--data")
+        .arg(directory.path().join("data"))
+        .env("NINES_WRITE_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh starts nines");
+    let stderr = child.stderr.take().unwrap();
+    let (found, address) = std::sync::mpsc::channel();
+    let log = Arc::new(Mutex::new(String::new()));
+    let shared = log.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(start) = line.find("listening on http://") {
+                let _ = found.send(line[start + "listening on ".len()..].trim().to_string());
+            }
+            shared.lock().unwrap().push_str(&format!("{line}\n"));
+        }
+    });
+    let base = address
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("the server did not start: {}", log.lock().unwrap())
+        });
+    assert!(
+        log.lock().unwrap().contains("open-file limit is too low"),
+        "{}",
+        log.lock().unwrap()
+    );
+    let address = base.trim_start_matches("http://").to_string();
+    let idle: Vec<std::net::TcpStream> = (0..1_100)
+        .filter_map(|_| std::net::TcpStream::connect(&address).ok())
+        .collect();
+    assert!(idle.len() > 1_000, "only {} connections opened", idle.len());
+    std::thread::sleep(Duration::from_secs(2));
+    let answer = |path: &str| {
+        client()
+            .get(format!("{base}{path}"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .map(|response| response.status().as_u16())
+    };
+    let healthy = answer("/-/healthy");
+    let ready = answer("/-/ready");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(healthy.ok(), Some(200), "{}", log.lock().unwrap());
+    assert_eq!(ready.ok(), Some(200), "{}", log.lock().unwrap());
+    drop(idle);
+}
