@@ -21,7 +21,14 @@ pub struct ApiError {
     pub line: Option<usize>,
     /// Spec diagnostics (reload).
     pub diagnostics: Option<Box<serde_json::Value>>,
+    /// Seconds after which a retry may succeed (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
+
+/// The stable code of an error response, kept in the response's extensions so the
+/// request log can name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorCode(pub &'static str);
 
 impl ApiError {
     /// An error with `status`, `code` and `message`.
@@ -32,6 +39,7 @@ impl ApiError {
             message: message.into(),
             line: None,
             diagnostics: None,
+            retry_after: None,
         }
     }
     /// 400 `invalid_query`: a query parameter is wrong.
@@ -82,6 +90,7 @@ impl From<BatchError> for ApiError {
             ),
             line: Some(error.line),
             diagnostics: None,
+            retry_after: None,
         }
     }
 }
@@ -95,6 +104,14 @@ impl IntoResponse for ApiError {
         if let Some(diagnostics) = self.diagnostics {
             body["diagnostics"] = *diagnostics;
         }
-        (self.status, Json(serde_json::json!({ "error": body }))).into_response()
+        let mut response =
+            (self.status, Json(serde_json::json!({ "error": body }))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response.extensions_mut().insert(ErrorCode(self.code));
+        response
     }
 }

@@ -14,7 +14,10 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+mod body;
 pub mod error;
+pub mod limits;
+mod listener;
 mod routes;
 pub mod state;
 
@@ -28,19 +31,26 @@ use tokio::net::TcpListener;
 
 pub use auth::{Auth, Token};
 pub use error::ApiError;
+pub use limits::Limits;
+pub use listener::fit_to_file_limit;
 pub use state::{AppState, Data, ServerConfig, SpecError, Specs};
 
 /// The application: every route, the body limit and request logging.
 pub fn app(state: Arc<AppState>) -> Router {
     let limit = state.config.max_body_bytes;
-    routes::router()
+    let routes = routes::router()
         .layer(DefaultBodyLimit::max(limit))
+        .with_state(state);
+    // Logging wraps the whole router, so it sees the final response (axum adds `Allow`
+    // to a 405 outside the route's own layers).
+    Router::new()
+        .fallback_service(routes)
         .layer(axum::middleware::from_fn(routes::log_requests))
-        .with_state(state)
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains requests in
-/// flight. Also reloads specs on SIGHUP and compacts the store periodically.
+/// flight for at most the shutdown timeout ([`Limits`]). Also reloads specs on SIGHUP
+/// and compacts the store periodically.
 pub async fn run(
     listener: TcpListener,
     state: Arc<AppState>,
@@ -48,16 +58,20 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let background = tokio::spawn(background(state.clone()));
     let draining = state.clone();
-    let result = axum::serve(listener, app(state.clone()))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
+    listener::serve(
+        listener,
+        app(state.clone()),
+        state.config.limits,
+        shutdown,
+        move || {
             draining.set_ready(false);
             tracing::info!("shutting down: finishing requests in flight");
-        })
-        .await;
+        },
+    )
+    .await;
     background.abort();
     tracing::info!("stopped; every acknowledged write was fsynced before it was acknowledged");
-    result
+    Ok(())
 }
 
 /// Compaction on a timer, and spec reload on SIGHUP.

@@ -19,6 +19,7 @@ use nines_store::{Compacted, Store, StoreError};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::limits::{CONCURRENT_FULL_BODIES, Limits};
 
 /// Server settings.
 #[derive(Clone, Debug)]
@@ -33,6 +34,8 @@ pub struct ServerConfig {
     pub compact_every: Duration,
     /// Most points a series request may ask for.
     pub max_series_points: usize,
+    /// Connections and timeouts.
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
@@ -43,6 +46,7 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024 * 1024,
             compact_every: Duration::from_hours(1),
             max_series_points: 11_000,
+            limits: Limits::default(),
         }
     }
 }
@@ -132,7 +136,19 @@ pub struct AppState {
     specs: RwLock<Arc<Specs>>,
     ready: AtomicBool,
     started_at: Millis,
+    /// Room for request bodies in memory, in KiB (see [`CONCURRENT_FULL_BODIES`]).
+    pub(crate) bodies: Arc<tokio::sync::Semaphore>,
+    /// The whole of that room, in KiB.
+    pub(crate) body_budget_kib: u32,
+    /// The last write found the store's disk full (cleared by the next success).
+    storage_full: AtomicBool,
+    /// When readiness last probed a full disk.
+    last_probe: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// How often readiness tries a small write while the disk is full: a probe a second is
+/// nothing for the disk, and readiness turns back within a second of space returning.
+const STORAGE_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// History read for target suggestions from a backend.
 const BACKEND_HISTORY: i64 = 90 * 86_400_000;
@@ -149,12 +165,24 @@ impl AppState {
         if let Data::Store(store) = &data {
             store.prepare(&specs.catalog);
         }
+        let body_budget_kib = u32::try_from(
+            config
+                .max_body_bytes
+                .saturating_mul(CONCURRENT_FULL_BODIES)
+                .div_ceil(1024),
+        )
+        .unwrap_or(u32::MAX)
+        .max(1);
         AppState {
             data,
             config,
             specs: RwLock::new(Arc::new(specs)),
             ready: AtomicBool::new(true),
             started_at: jiff::Timestamp::now().as_millisecond(),
+            bodies: Arc::new(tokio::sync::Semaphore::new(body_budget_kib as usize)),
+            body_budget_kib,
+            storage_full: AtomicBool::new(false),
+            last_probe: std::sync::Mutex::new(None),
         }
     }
 
@@ -258,6 +286,78 @@ impl AppState {
     /// Marks the server (not) ready.
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    /// Turns the outcome of a store write into the answer: a full disk is 507
+    /// `insufficient_storage` (and readiness says so until a write succeeds again), any
+    /// other failure 500.
+    pub fn store_outcome<T>(&self, result: Result<T, StoreError>) -> Result<T, ApiError> {
+        match result {
+            Ok(value) => {
+                if self.storage_full.swap(false, Ordering::SeqCst) {
+                    tracing::info!("the store's disk has room again: writes resumed");
+                }
+                Ok(value)
+            }
+            Err(StoreError::NoSpace(problem)) => {
+                if !self.storage_full.swap(true, Ordering::SeqCst) {
+                    tracing::error!(%problem, "the store's disk is full: writes are refused with 507 until space is freed");
+                }
+                let mut error = ApiError::new(
+                    axum::http::StatusCode::INSUFFICIENT_STORAGE,
+                    "insufficient_storage",
+                    format!(
+                        "no space left on the store's disk ({problem}); nothing of this batch was applied: retry it once space is freed"
+                    ),
+                );
+                error.retry_after = Some(STORAGE_PROBE_EVERY.as_secs().max(1) * 10);
+                Err(error)
+            }
+            // Refusals the client caused (an interval past its ceiling, a timestamp out of
+            // range): retrying will not help.
+            Err(error) => match error.client_code() {
+                Some("count_limit") => Err(ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "count_limit",
+                    error.to_string(),
+                )),
+                Some(code) => Err(ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    code,
+                    error.to_string(),
+                )),
+                None => Err(ApiError::internal(format!(
+                    "{error}; the batch was not applied, retry it"
+                ))),
+            },
+        }
+    }
+
+    /// Why the server cannot take writes, if it cannot: after a full disk, a small probe
+    /// write (at most once per [`STORAGE_PROBE_EVERY`]) tells whether space is back.
+    pub fn storage_problem(&self) -> Option<String> {
+        if !self.storage_full.load(Ordering::SeqCst) {
+            return None;
+        }
+        let store = self.store()?;
+        let due = {
+            let mut last = self
+                .last_probe
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            let due = last.is_none_or(|at| at.elapsed() >= STORAGE_PROBE_EVERY);
+            if due {
+                *last = Some(std::time::Instant::now());
+            }
+            due
+        };
+        if due && self.store_outcome(store.probe()).is_ok() {
+            return None;
+        }
+        Some(
+            "the store's disk is full: writes are refused (507 insufficient_storage) until space is freed"
+                .to_string(),
+        )
     }
 
     /// When the server started.

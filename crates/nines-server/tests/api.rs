@@ -265,13 +265,24 @@ async fn remote_write_counts_counter_increments() {
     server.stop().await;
 }
 
+/// (what, path, token, body, status, code, line).
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Vec<u8>,
+    u16,
+    &'a str,
+    Option<u64>,
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_input_gets_a_clear_4xx_and_changes_nothing() {
     let server = Server::start_with("malformed", auth(), 4096).await;
     let t = now_seconds();
     let good_line = format!("{{\"timestamp\": {t}, \"route\": \"/checkout\", \"status\": 200}}");
     let huge = format!("{good_line}\n").repeat(200);
-    let cases: Vec<(&str, &str, Option<&str>, Vec<u8>, u16, &str, Option<u64>)> = vec![
+    let cases: Vec<Case> = vec![
         ("bad JSON", "/api/v1/events", Some(WRITE), format!("{good_line}\n{{\"route\": ").into_bytes(), 400, "invalid_json", Some(2)),
         ("not an object", "/api/v1/events", Some(WRITE), format!("{good_line}\n[1]").into_bytes(), 400, "invalid_event", Some(2)),
         ("timestamp type", "/api/v1/events", Some(WRITE), b"{\"timestamp\": true}".to_vec(), 400, "invalid_event", Some(1)),

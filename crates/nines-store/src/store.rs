@@ -150,6 +150,16 @@ pub enum StoreError {
     /// A delta's timestamp lies outside the accepted range; nothing was applied.
     #[error("{0}; nothing of the batch was applied")]
     OutOfRange(#[from] timestamp::TimestampError),
+    /// The disk holding the store is full: nothing of the write was applied. The database
+    /// is closed and reopened on the next write, so writes resume once space is freed.
+    #[error(
+        "no space left on the store's disk ({0}); nothing of this write was applied, writes resume once space is freed"
+    )]
+    NoSpace(String),
+    /// Reading or writing the file failed: nothing of the write was applied. The database
+    /// is closed and reopened on the next write.
+    #[error("store I/O error: {0}; nothing of this write was applied")]
+    Io(String),
 }
 
 impl StoreError {
@@ -162,13 +172,36 @@ impl StoreError {
             _ => None,
         }
     }
+
+    /// Sorts a redb error: I/O failures (the disk full above all) apart from the rest.
+    fn from_redb(error: redb::Error) -> StoreError {
+        match error {
+            redb::Error::Io(io) if is_no_space(&io) => StoreError::NoSpace(io.to_string()),
+            redb::Error::Io(io) => StoreError::Io(io.to_string()),
+            redb::Error::PreviousIo => StoreError::Io(error.to_string()),
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+
+    /// True for errors after which redb must be closed and reopened.
+    fn needs_reopen(&self) -> bool {
+        matches!(self, StoreError::NoSpace(_) | StoreError::Io(_))
+    }
+}
+
+/// True when `error` says the disk (or the user's quota) is full.
+fn is_no_space(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 macro_rules! db_error {
     ($($kind:ty),*) => {$(
         impl From<$kind> for StoreError {
             fn from(error: $kind) -> Self {
-                StoreError::Database(error.to_string())
+                StoreError::from_redb(error.into())
             }
         }
     )*};
@@ -231,7 +264,9 @@ pub struct Compacted {
 /// The embedded store.
 pub struct Store {
     path: PathBuf,
-    db: Database,
+    /// The database; `None` after an I/O error (redb refuses every later transaction
+    /// until it is closed and reopened), reopened by the next write or [`Store::probe`].
+    db: RwLock<Option<Database>>,
     config: StoreConfig,
     /// Serialises writers (redb allows one write transaction at a time anyway) and holds
     /// what writers need: series ids and remote-write counters.
@@ -335,7 +370,7 @@ impl Store {
         }
         let store = Store {
             path,
-            db,
+            db: RwLock::new(Some(db)),
             config: config.clone(),
             writer: Mutex::new(WriterState::default()),
             view: RwLock::new(TieredSource::new(
@@ -385,7 +420,7 @@ impl Store {
         let mut unreadable: Vec<Unreadable> = Vec::new();
         let now = jiff::Timestamp::now().as_millisecond();
         let latest_start = now.saturating_add(millis(LOAD_AHEAD));
-        let transaction = self.db.begin_read()?;
+        let transaction = self.with_database(Database::begin_read)?;
         let series = transaction.open_table(SERIES)?;
         let mut names: HashMap<u32, String> = HashMap::new();
         let mut ids = HashMap::new();
@@ -564,7 +599,7 @@ impl Store {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let batch = build(&writer)?;
-        Ok(self.commit(&mut writer, batch))
+        Ok(self.close_on_io(self.commit(&mut writer, batch)))
     }
 
     /// Applies a batch durably: all of it or nothing, fsynced before this returns.
@@ -573,12 +608,73 @@ impl Store {
             .writer
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        self.commit(&mut writer, batch)
+        self.close_on_io(self.commit(&mut writer, batch))
+    }
+
+    /// Starts a transaction on the database, reopening it first when an I/O error closed
+    /// it.
+    fn with_database<T, E: Into<redb::Error>>(
+        &self,
+        begin: impl Fn(&Database) -> Result<T, E>,
+    ) -> Result<T, StoreError> {
+        {
+            let database = self.db.read().unwrap_or_else(|poison| poison.into_inner());
+            if let Some(database) = database.as_ref() {
+                return begin(database).map_err(|error| StoreError::from_redb(error.into()));
+            }
+        }
+        let mut database = self.db.write().unwrap_or_else(|poison| poison.into_inner());
+        if database.is_none() {
+            let reopened = Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create(&self.path)?;
+            tracing::info!(path = %self.path.display(), "store reopened after an I/O error");
+            *database = Some(reopened);
+        }
+        let Some(open) = database.as_ref() else {
+            return Err(StoreError::Io(
+                "the database could not be reopened".to_string(),
+            ));
+        };
+        begin(open).map_err(|error| StoreError::from_redb(error.into()))
+    }
+
+    /// Closes the database after an I/O error, so the next write reopens it (redb
+    /// refuses every transaction after one until then). What the file holds is what the
+    /// in-memory view holds: a failed commit changed neither.
+    fn close_on_io<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(error) = &result
+            && error.needs_reopen()
+        {
+            tracing::warn!(%error, "closing the store after an I/O error; the next write reopens it");
+            *self.db.write().unwrap_or_else(|poison| poison.into_inner()) = None;
+        }
+        result
+    }
+
+    /// Checks that a write can be made durable now: one small fsynced transaction (the
+    /// time of the probe). Readiness uses it after the disk was full.
+    pub fn probe(&self) -> Result<(), StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let result = (|| {
+            let mut transaction = self.with_database(Database::begin_write)?;
+            transaction.set_durability(redb::Durability::Immediate)?;
+            {
+                let mut meta = transaction.open_table(META)?;
+                meta.insert("probed_ms", jiff::Timestamp::now().as_millisecond())?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })();
+        self.close_on_io(result)
     }
 
     fn commit(&self, writer: &mut WriterState, batch: Batch) -> Result<Applied, StoreError> {
         let step = millis(self.config.resolution);
-        let mut transaction = self.db.begin_write()?;
+        let mut transaction = self.with_database(Database::begin_write)?;
         transaction.set_durability(redb::Durability::Immediate)?;
         let mut new_ids: HashMap<String, u32> = HashMap::new();
         let mut intervals = 0;
@@ -705,6 +801,10 @@ impl Store {
     /// Rolls full-resolution data older than the retention up, drops roll-ups past theirs
     /// and forgets old idempotency keys: memory and disk stay bounded.
     pub fn compact(&self, catalog: &Catalog, now: Millis) -> Result<Compacted, StoreError> {
+        self.close_on_io(self.compact_unguarded(catalog, now))
+    }
+
+    fn compact_unguarded(&self, catalog: &Catalog, now: Millis) -> Result<Compacted, StoreError> {
         let _writer = self
             .writer
             .lock()
@@ -717,7 +817,7 @@ impl Store {
         let coarse_boundary = now - millis(self.config.coarse_retention);
         let key_boundary = now - millis(self.config.idempotency_ttl);
         let mut report = Compacted::default();
-        let mut transaction = self.db.begin_write()?;
+        let mut transaction = self.with_database(Database::begin_write)?;
         transaction.set_durability(redb::Durability::Immediate)?;
         {
             let mut fine = transaction.open_table(FINE)?;

@@ -371,6 +371,25 @@ pub struct ServerArgs {
     /// Largest request body, in bytes (suffixes k, M, G: 16M).
     #[arg(long, default_value = "16M", value_name = "SIZE")]
     pub max_body: String,
+    /// With --insecure-no-auth, listen on an address other hosts can reach (refused
+    /// otherwise: anyone on the network could then write counts).
+    #[arg(long, requires = "insecure_no_auth")]
+    pub insecure_allow_remote: bool,
+    /// Most connections served at once; 32 more are kept for health checks
+    /// (/-/healthy, /-/ready). Lowered to fit the open-file limit.
+    #[arg(long, default_value_t = nines_server::limits::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
+    pub max_connections: usize,
+    /// Time a client has to send the request headers; also how long an idle
+    /// keep-alive connection is kept.
+    #[arg(long, default_value = "15s", value_name = "DURATION")]
+    pub header_timeout: String,
+    /// Time a client has to send a request body.
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    pub body_timeout: String,
+    /// Time shutdown (SIGTERM, SIGINT) waits for requests in flight before closing
+    /// the connections still open.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub shutdown_timeout: String,
     /// How often the store is compacted.
     #[arg(long, default_value = "1h", value_name = "DURATION")]
     pub compact_every: String,
@@ -469,6 +488,14 @@ pub struct ImportArgs {
     /// Output format of the summary.
     #[arg(long, short, value_enum, default_value = "text")]
     pub output: OutputFormat,
+    /// Send the history to this running `nines serve` (POST /api/v1/backfill, in
+    /// chunks that each count once however often they are retried) instead of writing
+    /// the store directory, e.g. http://127.0.0.1:9099.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// With --server: file holding the server's write token (else NINES_WRITE_TOKEN).
+    #[arg(long, value_name = "FILE", requires = "server")]
+    pub write_token_file: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
 }

@@ -578,3 +578,234 @@ fn demo_serves_live_traffic_with_a_generated_token() {
         .unwrap();
     assert_eq!(refused.status().as_u16(), 401);
 }
+
+#[test]
+fn import_sends_history_to_a_running_server_and_retried_chunks_count_once() {
+    // issue 8.8: history could not reach a running server (body limit, then
+    // out_of_window, then `import` refused while `serve` held the store).
+    let directory = TempDir::new();
+    directory.write("specs/shop.yaml", SPEC);
+    let server = serve(&directory);
+    // A week, one request a minute (a day of it is 1,440): 10,080 availability intervals
+    // and 9,828 latency ones (503s are not valid for latency), two backfill chunks.
+    let start = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 7 + 2);
+    let lines = 7 * 24 * 60;
+    let mut log = String::new();
+    for index in 0..lines {
+        let at = start + jiff::SignedDuration::from_mins(index);
+        let status = if index % 40 == 0 { 503 } else { 200 };
+        log.push_str(&log_line(at, "/api/checkout", status, 0.05));
+    }
+    let access = directory.write("access.log", &log);
+    let specs = directory.path().join("specs");
+    // The store is held by the server: the refusal names the way out.
+    let held = Nines::new()
+        .args(["import", "--format", "combined-log", "--spec"])
+        .arg(&specs)
+        .arg("--data")
+        .arg(directory.path().join("data"))
+        .arg(&access)
+        .run();
+    assert_eq!(held.status, 2, "{held:?}");
+    assert!(held.stderr.contains("--server"), "{}", held.stderr);
+    let import = || {
+        Nines::new()
+            .args(["import", "--format", "combined-log", "--output", "json"])
+            .args(["--server", &server.base, "--spec"])
+            .arg(&specs)
+            .arg(&access)
+            .env("NINES_WRITE_TOKEN", TOKEN)
+            .run()
+    };
+    let first = import();
+    assert_eq!(first.status, 0, "{first:?}");
+    let summary: Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(summary["intervals"], 10_080 + 9_828, "{summary}");
+    assert_eq!(summary["chunks"], 2, "{summary}");
+    assert_eq!(summary["duplicate_chunks"], 0, "{summary}");
+    let failed = (0..lines).filter(|index| index % 40 == 0).count() as f64;
+    let expected = (lines as f64 - failed, lines as f64);
+    assert_eq!(totals(&server.base)["availability"], expected);
+    // The same import again (a retry after a lost answer, or a re-run): every chunk is
+    // known by its key and counts once.
+    let again = import();
+    assert_eq!(again.status, 0, "{again:?}");
+    let summary: Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(summary["duplicate_chunks"], 2, "{summary}");
+    assert_eq!(totals(&server.base)["availability"], expected);
+    // issue 9.8: a far-future `--at` gets the same range as everything else.
+    let far = Nines::new()
+        .args(["report", "--server", &server.base, "--at", "9999-12-31"])
+        .run();
+    assert_eq!(far.status, 2, "{far:?}");
+    assert!(far.stderr.contains("2099-12-31"), "{}", far.stderr);
+    // Without the token: a clear refusal, nothing sent.
+    let refused = Nines::new()
+        .args(["import", "--format", "combined-log"])
+        .args(["--server", &server.base, "--spec"])
+        .arg(&specs)
+        .arg(&access)
+        .env("NINES_WRITE_TOKEN", "")
+        .run();
+    assert_eq!(refused.status, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("NINES_WRITE_TOKEN"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn insecure_no_auth_on_a_reachable_address_needs_an_explicit_flag() {
+    // issue 9.10: `--insecure-no-auth --listen 0.0.0.0` started without a word.
+    let directory = TempDir::new();
+    directory.write("specs/shop.yaml", SPEC);
+    let specs = directory.path().join("specs").display().to_string();
+    let data = directory.path().join("data").display().to_string();
+    let args = [
+        "serve",
+        "--specs",
+        &specs,
+        "--data",
+        &data,
+        "--insecure-no-auth",
+        "--listen",
+        "0.0.0.0:0",
+    ];
+    let refused = Nines::new().args(args).env("NINES_WRITE_TOKEN", "").run();
+    assert_eq!(refused.status, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("--insecure-allow-remote"),
+        "{}",
+        refused.stderr
+    );
+    let mut with_flag = args.to_vec();
+    with_flag.push("--insecure-allow-remote");
+    let server = ServerProcess::start(&with_flag, &[("NINES_WRITE_TOKEN", "")]);
+    assert!(server.log().contains("WARNING"), "{}", server.log());
+}
+
+#[test]
+fn sigterm_is_bounded_with_a_partial_request_open_and_refusals_log_their_code() {
+    // issue 9.5: SIGTERM waited 61 s on an open partial request. Issue 8.14: refused
+    // requests were logged without their error code.
+    use std::io::Write as _;
+    let directory = TempDir::new();
+    directory.write("specs/shop.yaml", SPEC);
+    let specs = directory.path().join("specs").display().to_string();
+    let data = directory.path().join("data").display().to_string();
+    let mut server = ServerProcess::start(
+        &[
+            "serve",
+            "--specs",
+            &specs,
+            "--data",
+            &data,
+            "--listen",
+            "127.0.0.1:0",
+            "--shutdown-timeout",
+            "2s",
+        ],
+        &[("NINES_WRITE_TOKEN", TOKEN)],
+    );
+    let response = client()
+        .get(format!("{}/api/v1/counts", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut partial = std::net::TcpStream::connect(&address).unwrap();
+    partial
+        .write_all(
+            format!(
+                "POST /api/v1/counts HTTP/1.1\r\nhost: nines\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: 1000\r\n\r\n{{"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    server.signal("TERM");
+    assert_eq!(server.wait(), Some(0), "{}", server.log());
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
+    let log = server.log();
+    let refusal = log
+        .lines()
+        .find(|line| line.contains("request refused"))
+        .unwrap_or_else(|| panic!("no refusal logged: {log}"));
+    assert!(refusal.contains("method_not_allowed"), "{refusal}");
+    assert!(refusal.contains("status=405"), "{refusal}");
+    assert!(refusal.contains("/api/v1/counts"), "{refusal}");
+    assert!(log.contains("shutdown timeout"), "{log}");
+}
+
+#[test]
+fn under_a_low_open_file_limit_idle_connections_do_not_stop_health_checks() {
+    // issue 9.5: under a 1,024 open-file limit, 1,100 idle connections stopped the server
+    // answering anyone, health checks included. Here the limit is 256 (soft and hard, so
+    // the server cannot raise it) and 1,100 connections stay silent.
+    use std::io::BufRead;
+    let directory = TempDir::new();
+    directory.write("specs/shop.yaml", SPEC);
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 256 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_nines"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--specs"])
+        .arg(directory.path().join("specs"))
+        .arg("--data")
+        .arg(directory.path().join("data"))
+        .env("NINES_WRITE_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh starts nines");
+    let stderr = child.stderr.take().unwrap();
+    let (found, address) = std::sync::mpsc::channel();
+    let log = Arc::new(Mutex::new(String::new()));
+    let shared = log.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(start) = line.find("listening on http://") {
+                let _ = found.send(line[start + "listening on ".len()..].trim().to_string());
+            }
+            shared.lock().unwrap().push_str(&format!("{line}\n"));
+        }
+    });
+    let base = address
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("the server did not start: {}", log.lock().unwrap())
+        });
+    assert!(
+        log.lock().unwrap().contains("open-file limit is too low"),
+        "{}",
+        log.lock().unwrap()
+    );
+    let address = base.trim_start_matches("http://").to_string();
+    let idle: Vec<std::net::TcpStream> = (0..1_100)
+        .filter_map(|_| std::net::TcpStream::connect(&address).ok())
+        .collect();
+    assert!(idle.len() > 1_000, "only {} connections opened", idle.len());
+    std::thread::sleep(Duration::from_secs(2));
+    let answer = |path: &str| {
+        client()
+            .get(format!("{base}{path}"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .map(|response| response.status().as_u16())
+    };
+    let healthy = answer("/-/healthy");
+    let ready = answer("/-/ready");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(healthy.ok(), Some(200), "{}", log.lock().unwrap());
+    assert_eq!(ready.ok(), Some(200), "{}", log.lock().unwrap());
+    drop(idle);
+}

@@ -60,12 +60,25 @@ pub async fn healthy() -> &'static str {
     "nines is healthy\n"
 }
 
-/// `GET /-/ready`: 200 while serving, 503 once shutdown has begun.
+/// `GET /-/ready`: 200 while serving; 503 once shutdown has begun, and while the
+/// store's disk is full (writes would fail).
 pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
-    if state.is_ready() {
-        (StatusCode::OK, "nines is ready\n").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "nines is shutting down\n").into_response()
+    if !state.is_ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "nines is shutting down\n").into_response();
+    }
+    let checked = state.clone();
+    match tokio::task::spawn_blocking(move || checked.storage_problem()).await {
+        Ok(None) => (StatusCode::OK, "nines is ready\n").into_response(),
+        Ok(Some(problem)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("nines is not ready: {problem}\n"),
+        )
+            .into_response(),
+        Err(error) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("nines is not ready: the storage check failed: {error}\n"),
+        )
+            .into_response(),
     }
 }
 

@@ -1,46 +1,30 @@
-//! Ingestion: raw events, pre-aggregated counts, Prometheus remote write.
+//! Ingestion: raw events, pre-aggregated counts, history (backfill), Prometheus remote
+//! write.
 //!
-//! Each handler checks the write token, reads the whole body, parses all of it (a bad
-//! line rejects the batch with its number and changes nothing), then commits it in one
-//! fsynced transaction before answering.
+//! Each handler checks the write token from the headers before reading a byte of the
+//! body (see [`crate::body`]), reads the whole body, parses all of it (a bad line rejects
+//! the batch with its number and changes nothing), then commits it in one fsynced
+//! transaction before answering.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use nines_core::source::millis;
 use nines_store::ingest::counts::parse_counts;
 use nines_store::ingest::events::parse_events;
 use nines_store::ingest::remote_write::{decode, to_batch};
+use nines_store::ingest::{BatchError, Window};
 use nines_store::{Batch, Delta};
 
 use super::{blocking, idempotency_key, now};
 use crate::auth::Access;
+use crate::body::{self, Native, Received};
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// The body, or why it could not be read (too large above all).
-fn body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the body is larger than {limit} bytes (--max-body); split the batch"),
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unreadable_body",
-                rejection.body_text(),
-            )
-        }
-    })
-}
 
 /// The store, or why this server takes no writes.
 fn store_of(state: &AppState) -> Result<&nines_store::Store, ApiError> {
@@ -53,70 +37,74 @@ fn store_of(state: &AppState) -> Result<&nines_store::Store, ApiError> {
     })
 }
 
-fn store_error(error: nines_store::StoreError) -> ApiError {
-    // Refusals the client caused (an interval past its ceiling, a timestamp out of range):
-    // retrying will not help.
-    match error.client_code() {
-        Some("count_limit") => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "count_limit",
-            error.to_string(),
-        ),
-        Some(code) => ApiError::new(StatusCode::BAD_REQUEST, code, error.to_string()),
-        None => ApiError::internal(format!("{error}; the batch was not applied, retry it")),
-    }
-}
-
-/// What every write endpoint checks first: the write token, that this server ingests,
-/// then the body and the idempotency key.
-fn admit(
+/// What every write endpoint checks first, from the headers alone: the write token,
+/// that this server ingests, the idempotency key. Only then is the body read.
+async fn admit(
     state: &AppState,
     headers: &HeaderMap,
-    payload: Result<Bytes, BytesRejection>,
-) -> Result<(Bytes, Option<String>), ApiError> {
+    payload: Body,
+    native: Native,
+) -> Result<(Received, Option<String>), ApiError> {
     state.config.auth.check(Access::Write, headers)?;
     store_of(state)?;
-    Ok((
-        body(payload, state.config.max_body_bytes)?,
-        idempotency_key(headers)?,
-    ))
+    let key = idempotency_key(headers)?;
+    let received = body::read(state, headers, payload, native).await?;
+    Ok((received, key))
+}
+
+/// A refused batch, with the way out when it was too old.
+fn refused(error: BatchError, backfill: bool) -> ApiError {
+    let out_of_window = error.code == "out_of_window";
+    let mut refusal = ApiError::from(error);
+    if out_of_window && !backfill {
+        refusal.message.push_str(
+            "; send history with `nines import --server URL` or POST /api/v1/backfill (docs/api.md#backfill)",
+        );
+    } else if out_of_window {
+        refusal.message.push_str(
+            "; backfill reaches back as far as the store keeps full resolution (--retention): import older history with `nines import` while the server is stopped",
+        );
+    }
+    refusal
 }
 
 /// Commits parsed deltas as one durable batch.
 fn commit(
-    store: &nines_store::Store,
+    state: &AppState,
     deltas: Vec<Delta>,
     idempotency_key: Option<String>,
 ) -> Result<nines_store::Applied, ApiError> {
-    store
-        .write(Batch {
-            deltas,
-            idempotency_key,
-            ..Batch::default()
-        })
-        .map_err(store_error)
+    let store = store_of(state)?;
+    let written = store.write(Batch {
+        deltas,
+        idempotency_key,
+        ..Batch::default()
+    });
+    state.store_outcome(written)
 }
 
 /// `POST /api/v1/events`: NDJSON or a JSON array of events.
 pub async fn events(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    payload: Result<Bytes, BytesRejection>,
+    payload: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (payload, key) = admit(&state, &headers, payload)?;
+    let (payload, key) = admit(&state, &headers, payload, Native::Plain).await?;
     blocking(move || {
+        body::check_json_depth(&payload.bytes)?;
         let specs = state.specs();
         let store = store_of(&state)?;
-        let (deltas, summary) = parse_events(&payload, &specs.events, &state.window(store, now()))?;
+        let (deltas, summary) =
+            parse_events(&payload.bytes, &specs.events, &state.window(store, now()))
+                .map_err(|error| refused(error, false))?;
         // Events an SLI could not judge are counted with the batch (data quality).
-        let applied = store
-            .write(Batch {
-                deltas,
-                idempotency_key: key,
-                unmeasured: summary.unmeasured.clone(),
-                ..Batch::default()
-            })
-            .map_err(store_error)?;
+        let written = store.write(Batch {
+            deltas,
+            idempotency_key: key,
+            unmeasured: summary.unmeasured.clone(),
+            ..Batch::default()
+        });
+        let applied = state.store_outcome(written)?;
         Ok(Json(serde_json::json!({
             "accepted": true,
             "duplicate": applied.duplicate,
@@ -133,15 +121,45 @@ pub async fn events(
 pub async fn counts(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    payload: Result<Bytes, BytesRejection>,
+    payload: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (payload, key) = admit(&state, &headers, payload)?;
+    ingest_counts(state, headers, payload, false).await
+}
+
+/// `POST /api/v1/backfill`: counts records as for `/api/v1/counts`, accepted as far back
+/// as the store keeps full resolution instead of `--lateness`. Send history in chunks,
+/// each with its own `Idempotency-Key`: a retried chunk counts once. `nines import
+/// --server URL` does exactly that.
+pub async fn backfill(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    payload: Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    ingest_counts(state, headers, payload, true).await
+}
+
+async fn ingest_counts(
+    state: Arc<AppState>,
+    headers: HeaderMap,
+    payload: Body,
+    backfill: bool,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (payload, key) = admit(&state, &headers, payload, Native::Plain).await?;
     blocking(move || {
+        body::check_json_depth(&payload.bytes)?;
         let specs = state.specs();
         let store = store_of(&state)?;
-        let deltas = parse_counts(&payload, &specs.names, &state.window(store, now()))?;
+        let mut window = state.window(store, now());
+        if backfill {
+            window = Window {
+                lateness: store.config().fine_retention,
+                ..window
+            };
+        }
+        let deltas = parse_counts(&payload.bytes, &specs.names, &window)
+            .map_err(|error| refused(error, backfill))?;
         let records = deltas.len();
-        let applied = commit(store, deltas, key)?;
+        let applied = commit(&state, deltas, key)?;
         Ok(Json(serde_json::json!({
             "accepted": true,
             "duplicate": applied.duplicate,
@@ -155,7 +173,7 @@ pub async fn counts(
 pub async fn remote_write(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    payload: Result<Bytes, BytesRejection>,
+    payload: Body,
 ) -> Result<Response, ApiError> {
     state.config.auth.check(Access::Write, &headers)?;
     store_of(&state)?;
@@ -170,11 +188,10 @@ pub async fn remote_write(
             "remote write 2.0 is not supported yet: set `protobuf_message: prometheus.WriteRequest` in Prometheus' remote_write",
         ));
     }
-    let payload = body(payload, state.config.max_body_bytes)?;
-    let key = idempotency_key(&headers)?;
+    let (payload, key) = admit(&state, &headers, payload, Native::Snappy).await?;
     blocking(move || {
         let specs = state.specs();
-        let request = decode(&payload)?;
+        let request = decode(&payload.bytes)?;
         let received = now();
         let store = store_of(&state)?;
         let config = store.config();
@@ -184,7 +201,7 @@ pub async fn remote_write(
         let newest = received + millis(config.future_skew);
         let resolution = config.resolution;
         let mut summary = None;
-        let applied = store
+        let written = store
             .write_with(|writer| {
                 let (mut batch, counted) = to_batch(
                     &request,
@@ -198,8 +215,8 @@ pub async fn remote_write(
                 summary = Some(counted);
                 Ok::<_, std::convert::Infallible>(batch)
             })
-            .unwrap_or_else(|never| match never {})
-            .map_err(store_error)?;
+            .unwrap_or_else(|never| match never {});
+        let applied = state.store_outcome(written)?;
         if let Some(summary) = summary {
             tracing::debug!(
                 series = summary.series,

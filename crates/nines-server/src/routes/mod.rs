@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 
 use nines_core::source::Millis;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// Every route.
@@ -27,7 +27,9 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/api/v1/events", post(ingest::events))
         .route("/api/v1/counts", post(ingest::counts))
         .route("/api/v1/write", post(ingest::remote_write))
+        .route("/api/v1/backfill", post(ingest::backfill))
         .route("/api/v1/slos", get(status::slos))
+        .route("/api/v1/slos/{service}", get(status::service))
         .route("/api/v1/slos/{service}/{slo}", get(status::slo))
         .route("/api/v1/slos/{service}/{slo}/series", get(status::series))
         .route("/api/v1/gate", get(status::gate))
@@ -36,7 +38,25 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/-/reload", post(admin::reload))
         .route("/-/healthy", get(admin::healthy))
         .route("/-/ready", get(admin::ready))
+        .route_layer(axum::middleware::from_fn(remember_route))
         .fallback(not_found)
+}
+
+/// The route pattern a request matched (`/api/v1/slos/{service}/{slo}`), for the log.
+#[derive(Clone, Debug)]
+struct RouteName(String);
+
+/// Keeps the matched route in the response, where the request log reads it.
+async fn remember_route(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|matched| matched.as_str().to_owned());
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(RouteName(route));
+    }
+    response
 }
 
 async fn not_found(request: Request) -> ApiError {
@@ -47,20 +67,58 @@ async fn not_found(request: Request) -> ApiError {
     ))
 }
 
-/// Logs every request on stderr: failures at warn or error, successes at debug.
+/// A method the route does not have: the same JSON error as every other refusal, with
+/// the methods it does have (axum's own 405 has an empty body).
+fn method_not_allowed(method: &axum::http::Method, path: &str, response: Response) -> Response {
+    let allowed = response
+        .headers()
+        .get(axum::http::header::ALLOW)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let mut refusal = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{path} does not take {method}: use {allowed} (see docs/api.md)"),
+    )
+    .into_response();
+    if let Ok(value) = allowed.parse() {
+        refusal
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, value);
+    }
+    refusal
+}
+
+/// Logs every request on stderr, one line each: failures at warn or error with their
+/// stable error code, successes at debug. The route is the matched pattern
+/// (`/api/v1/slos/{service}/{slo}`), the path what was asked.
 pub async fn log_requests(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && response.extensions().get::<ErrorCode>().is_none()
+    {
+        response = method_not_allowed(&method, &path, response);
+    }
+    let route = response
+        .extensions()
+        .get::<RouteName>()
+        .map_or("(none)", |route| route.0.as_str());
     let status = response.status().as_u16();
+    let code = response
+        .extensions()
+        .get::<ErrorCode>()
+        .map_or("", |code| code.0);
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
-        tracing::error!(%method, path, status, elapsed_ms, "request failed");
+        tracing::error!(%method, route, path, status, code, elapsed_ms, "request failed");
     } else if status >= 400 {
-        tracing::warn!(%method, path, status, elapsed_ms, "request refused");
+        tracing::warn!(%method, route, path, status, code, elapsed_ms, "request refused");
     } else {
-        tracing::debug!(%method, path, status, elapsed_ms, "request");
+        tracing::debug!(%method, route, path, status, elapsed_ms, "request");
     }
     response
 }
@@ -95,12 +153,14 @@ impl Params {
             .map(String::as_str)
             .filter(|value| !value.is_empty())
     }
-    /// `at`, `from`, `to`: RFC 3339, Unix seconds or milliseconds, or `now`.
+    /// `at`, `from`, `to`: RFC 3339, a date (midnight UTC), Unix seconds or
+    /// milliseconds, or `now`; within the one range nines accepts
+    /// ([`nines_core::timestamp`]), else 400 `invalid_query`.
     fn instant(&self, key: &str) -> Result<Option<Millis>, ApiError> {
         match self.get(key) {
             None => Ok(None),
             Some("now") => Ok(Some(now())),
-            Some(text) => nines_counts::parse_timestamp(text)
+            Some(text) => instant(text)
                 .map(Some)
                 .map_err(|problem| ApiError::query(format!("`{key}`: {problem}"))),
         }
@@ -120,6 +180,28 @@ impl Params {
                     ))
                 }),
         }
+    }
+}
+
+/// A timestamp of a query: a date (`2026-11-01`, midnight UTC) or what
+/// [`nines_core::timestamp::parse`] reads, in its range either way.
+fn instant(text: &str) -> Result<Millis, nines_core::timestamp::TimestampError> {
+    use nines_core::timestamp::{TimestampError, check, parse};
+    let trimmed = text.trim();
+    let bytes = trimmed.as_bytes();
+    let date_shaped = bytes.len() == 10 && bytes[4] == b'-' && bytes[7] == b'-';
+    if !date_shaped {
+        return parse(trimmed);
+    }
+    match trimmed.parse::<jiff::civil::Date>() {
+        Ok(date) => date
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .map_err(|_| TimestampError::OutOfRange(trimmed.to_string()))
+            .and_then(|zoned| {
+                check(zoned.timestamp().as_millisecond())
+                    .map_err(|_| TimestampError::OutOfRange(trimmed.to_string()))
+            }),
+        Err(_) => Err(TimestampError::Malformed(trimmed.to_string())),
     }
 }
 
@@ -191,5 +273,38 @@ mod tests {
                 .contains("use one of json")
         );
         assert_eq!(bad.instant("at").unwrap_err().code, "invalid_query");
+    }
+
+    #[test]
+    fn far_future_and_far_past_instants_get_one_clear_refusal() {
+        // issue 9.8: `253402300799` answered 200 with a 1970 window; `9999-12-31` was "not
+        // a timestamp". Every form outside the range now says the range.
+        for text in [
+            "253402300799",
+            "9999-12-31T23:59:59Z",
+            "9999-12-31",
+            "1969-12-31",
+            "0",
+            "253402300799000",
+        ] {
+            let error = params(&[("at", text)]).instant("at").unwrap_err();
+            assert_eq!(error.code, "invalid_query", "{text}");
+            assert!(
+                error.message.contains(nines_core::timestamp::RANGE_TEXT),
+                "{text}: {}",
+                error.message
+            );
+        }
+        assert_eq!(
+            params(&[("at", "2026-11-29")]).instant("at").unwrap(),
+            Some(1_795_910_400_000)
+        );
+        assert!(
+            params(&[("at", "2026-13-01")])
+                .instant("at")
+                .unwrap_err()
+                .message
+                .contains("not a timestamp")
+        );
     }
 }

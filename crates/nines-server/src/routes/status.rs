@@ -112,6 +112,20 @@ pub async fn slos(
     render(&build_report(&state, at, service).await?, format)
 }
 
+/// `GET /api/v1/slos/{service}?at=&format=`: the SLOs of one service (404 with the
+/// services there are when it has none).
+pub async fn service(
+    State(state): State<Arc<AppState>>,
+    Path(service): Path<String>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, ApiError> {
+    state.config.auth.check(Access::Read, &headers)?;
+    let format = params.format(&["json", "table", "markdown"])?;
+    let at = params.instant("at")?.unwrap_or_else(now);
+    render(&build_report(&state, at, Some(service)).await?, format)
+}
+
 /// `GET /api/v1/slos/{service}/{slo}?at=&format=`: one SLO's objectives.
 pub async fn slo(
     State(state): State<Arc<AppState>>,

@@ -221,10 +221,17 @@ pub fn parse_at(text: &str) -> Result<Millis, String> {
         return Ok(jiff::Timestamp::now().as_millisecond());
     }
     if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        // A date is midnight UTC, within the same range as every other form.
         return date
             .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .map(|zoned| zoned.timestamp().as_millisecond())
-            .map_err(|problem| format!("--at {text}: {problem}"));
+            .ok()
+            .and_then(|zoned| nines_core::timestamp::check(zoned.timestamp().as_millisecond()).ok())
+            .ok_or_else(|| {
+                format!(
+                    "--at: `{text}` is outside the accepted range ({})",
+                    nines_core::timestamp::RANGE_TEXT
+                )
+            });
     }
     nines_counts::parse_timestamp(text).map_err(|problem| format!("--at: {problem}"))
 }

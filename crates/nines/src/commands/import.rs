@@ -1,4 +1,5 @@
-//! `nines import`: history into a store, all or nothing.
+//! `nines import`: history into a store, all or nothing; or, with `--server`, into a
+//! running `nines serve` through `POST /api/v1/backfill`, in chunks that each count once.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -14,8 +15,19 @@ use nines_store::ingest::{BatchError, Window, aggregate};
 
 use crate::cli::{ImportArgs, ImportFormat, OutputFormat, Status, TimeUnit};
 use crate::commands::data::{Reported, fail, load_specs};
-use crate::commands::serve::open_store;
+use crate::commands::serve::{open_store, store_config};
 use crate::output;
+
+/// Records per backfill request: about 1 MB of NDJSON, far under the server's default
+/// 16 MiB body limit, and a day of one series at one-minute resolution is 1,440.
+const BACKFILL_CHUNK_RECORDS: usize = 10_000;
+
+/// Attempts per chunk before import gives up: a restart of the server or a short full
+/// disk is ridden out, a server that stays down is reported.
+const BACKFILL_ATTEMPTS: u32 = 6;
+
+/// Time for one backfill request, the fsync on the server included.
+const BACKFILL_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// What an import did, for `--output json`.
 #[derive(serde::Serialize)]
@@ -30,6 +42,12 @@ struct Summary {
     first: Option<String>,
     last: Option<String>,
     seconds: f64,
+    /// Backfill requests sent to a server (`--server`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chunks: Option<usize>,
+    /// Of those, chunks the server had already applied (a retry or a re-run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_chunks: Option<usize>,
 }
 
 /// Reads a file through a progress bar counting bytes.
@@ -53,10 +71,26 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
     let Ok(catalog) = load_specs(&args.specs) else {
         return Ok(Status::Error);
     };
-    let Ok(store) = open_store(&args.data, &args.store, &catalog) else {
-        return Ok(Status::Error);
+    if args.store.lateness != "1h" {
+        output::message(
+            "note: --lateness does not apply to import: history of any age is accepted (with --server, as far back as the server keeps full resolution)",
+        );
+    }
+    let (store, config) = match &args.server {
+        Some(_) => {
+            let Ok(config) = store_config(&args.store, &catalog) else {
+                return Ok(Status::Error);
+            };
+            (None, config)
+        }
+        None => match open_store(&args.data, &args.store, &catalog) {
+            Ok(store) => {
+                let config = store.config().clone();
+                (Some(store), config)
+            }
+            Err(_) => return Ok(Status::Error),
+        },
     };
-    let config = store.config().clone();
     // History: any age is accepted; the future is not.
     let window = Window {
         received: jiff::Timestamp::now().as_millisecond(),
@@ -170,36 +204,55 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
     deltas.extend(aggregate(counted, config.resolution));
     let first: Option<Millis> = deltas.iter().map(|delta| delta.at).min();
     let last: Option<Millis> = deltas.iter().map(|delta| delta.at).max();
-    let applied = store
-        .write(Batch {
-            deltas,
-            unmeasured: summary.unmeasured.clone(),
-            ..Batch::default()
-        })
-        .map_err(|problem| anyhow::anyhow!("{problem}; nothing was imported"))?;
-    store.compact(&catalog, jiff::Timestamp::now().as_millisecond())?;
+    let (intervals, chunks) = match (&store, &args.server) {
+        (Some(store), _) => {
+            let applied = store
+                .write(Batch {
+                    deltas,
+                    unmeasured: summary.unmeasured.clone(),
+                    ..Batch::default()
+                })
+                .map_err(|problem| anyhow::anyhow!("{problem}; nothing was imported"))?;
+            store.compact(&catalog, jiff::Timestamp::now().as_millisecond())?;
+            (applied.intervals, None)
+        }
+        (None, Some(url)) => {
+            let Ok(sent) = backfill(url, args.write_token_file.as_deref(), &deltas) else {
+                return Ok(Status::Error);
+            };
+            (deltas.len(), Some(sent))
+        }
+        (None, None) => return Ok(Status::Error),
+    };
     let result = Summary {
         files: args.files.len(),
         bytes: total,
         records: records + summary.events,
         unmatched: summary.unmatched,
         unmeasured: summary.unmeasured,
-        intervals: applied.intervals,
+        intervals,
         first: first.map(nines_core::report::timestamp),
         last: last.map(nines_core::report::timestamp),
         seconds: started.elapsed().as_secs_f64(),
+        chunks: chunks.map(|sent| sent.chunks),
+        duplicate_chunks: chunks.map(|sent| sent.duplicates),
+    };
+    let destination = match &args.server {
+        Some(url) => url.clone(),
+        None => args.data.display().to_string(),
     };
     match args.output {
         OutputFormat::Json => output::json(&result)?,
         OutputFormat::Text => {
             let mut text = format!(
                 "imported {} record(s) from {} file(s) into {} interval(s) of {} in {:.1}s\n",
-                result.records,
-                result.files,
-                result.intervals,
-                args.data.display(),
-                result.seconds
+                result.records, result.files, result.intervals, destination, result.seconds
             );
+            if let (Some(chunks), Some(duplicates)) = (result.chunks, result.duplicate_chunks) {
+                text.push_str(&format!(
+                    "  sent in {chunks} chunk(s); {duplicates} of them the server already had (counted once)\n"
+                ));
+            }
             if let (Some(first), Some(last)) = (&result.first, &result.last) {
                 text.push_str(&format!("  from {first} to {last}\n"));
             }
@@ -221,4 +274,134 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Status> {
         }
     }
     Ok(Status::Success)
+}
+
+/// What a backfill sent.
+#[derive(Clone, Copy, Debug)]
+struct Sent {
+    chunks: usize,
+    duplicates: usize,
+}
+
+/// A stable key for a chunk: the same records give the same key, so a retried or
+/// re-run chunk is applied once (within the server's idempotency window, a day).
+fn chunk_key(body: &[u8]) -> String {
+    // Two FNV-1a passes with different offsets: 128 bits, no dependency.
+    let hash = |offset: u64| {
+        body.iter().fold(offset, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    format!(
+        "nines-import-{:016x}{:016x}",
+        hash(0xcbf2_9ce4_8422_2325),
+        hash(0x6c62_272e_07bb_0142)
+    )
+}
+
+/// The write token for `--server`: the file, else NINES_WRITE_TOKEN.
+fn write_token(file: Option<&Path>) -> Result<String, Reported> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path).map_err(|problem| {
+            fail(&format!("--write-token-file {}: {problem}", path.display()))
+        })?,
+        None => std::env::var("NINES_WRITE_TOKEN").unwrap_or_default(),
+    };
+    let token = text.trim().to_string();
+    if token.is_empty() {
+        return Err(fail(
+            "--server needs the server's write token: set NINES_WRITE_TOKEN or --write-token-file",
+        ));
+    }
+    Ok(token)
+}
+
+/// Sends `deltas` to `url` in chunks of [`BACKFILL_CHUNK_RECORDS`], each with its own
+/// `Idempotency-Key`, retrying what may succeed later (the server restarting, busy, or
+/// its disk full). Chunks already sent stay applied when a later one fails; running the
+/// same import again sends them again and the server counts them once.
+fn backfill(
+    url: &str,
+    token_file: Option<&Path>,
+    deltas: &[nines_store::Delta],
+) -> Result<Sent, Reported> {
+    let token = write_token(token_file)?;
+    let base = url.trim_end_matches('/');
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(fail(&format!(
+            "--server `{url}` must be an http:// or https:// URL, e.g. http://127.0.0.1:9099"
+        )));
+    }
+    crate::commands::remote::install_tls_provider();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(BACKFILL_REQUEST_TIMEOUT)
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .user_agent(concat!("nines/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|problem| fail(&format!("cannot build an HTTP client: {problem}")))?;
+    let endpoint = format!("{base}/api/v1/backfill");
+    let mut sent = Sent {
+        chunks: 0,
+        duplicates: 0,
+    };
+    let total = deltas.len().div_ceil(BACKFILL_CHUNK_RECORDS);
+    for (index, chunk) in deltas.chunks(BACKFILL_CHUNK_RECORDS).enumerate() {
+        let mut body = String::new();
+        for delta in chunk {
+            body.push_str(
+                &serde_json::json!({
+                    "sli": delta.series,
+                    "timestamp": delta.at,
+                    "good": delta.good,
+                    "valid": delta.valid,
+                })
+                .to_string(),
+            );
+            body.push('\n');
+        }
+        let key = chunk_key(body.as_bytes());
+        let mut attempt = 0;
+        let duplicate = loop {
+            attempt += 1;
+            let outcome = client
+                .post(&endpoint)
+                .bearer_auth(&token)
+                .header("idempotency-key", &key)
+                .header("content-type", "application/x-ndjson")
+                .body(body.clone())
+                .send();
+            let (retry, problem) = match outcome {
+                Ok(response) if response.status().is_success() => {
+                    let answer: serde_json::Value = response.json().unwrap_or_default();
+                    break answer["duplicate"].as_bool().unwrap_or(false);
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let text = response.text().unwrap_or_default();
+                    let message = serde_json::from_str::<serde_json::Value>(&text)
+                        .ok()
+                        .and_then(|error| error["error"]["message"].as_str().map(str::to_string))
+                        .unwrap_or(text);
+                    let retry = status.is_server_error()
+                        || status == reqwest::StatusCode::REQUEST_TIMEOUT
+                        || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+                    (retry, format!("{status}: {message}"))
+                }
+                Err(problem) => (true, problem.to_string()),
+            };
+            if !retry || attempt >= BACKFILL_ATTEMPTS {
+                let first = index * BACKFILL_CHUNK_RECORDS + 1;
+                return Err(fail(&format!(
+                    "{endpoint}: chunk {} of {total} (records {first} to {}) refused: {problem}; the {} chunk(s) before it are applied, and running the same import again sends them again without counting them twice",
+                    index + 1,
+                    first + chunk.len() - 1,
+                    sent.chunks
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1 << (attempt - 1).min(4)));
+        };
+        sent.chunks += 1;
+        sent.duplicates += usize::from(duplicate);
+    }
+    Ok(sent)
 }

@@ -72,13 +72,50 @@ pub fn init_logging(format: LogFormat) {
         && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
         .with_ansi(colour)
         .with_target(false);
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder
+            .with_writer(|| SingleLine(std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder.with_writer(std::io::stderr).json().try_init(),
     };
+}
+
+/// Stderr for text logs, one line per event: a message that holds line breaks (a spec
+/// diagnostic with its source excerpt) gets them written as `\n`, so log shippers and
+/// `grep` see one event per line. The formatter writes each event in one call.
+struct SingleLine<W>(W);
+
+impl<W: std::io::Write> std::io::Write for SingleLine<W> {
+    fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buffer)?;
+        Ok(buffer.len())
+    }
+
+    fn write_all(&mut self, buffer: &[u8]) -> std::io::Result<()> {
+        let (body, end) = match buffer.strip_suffix(b"\n") {
+            Some(body) => (body, &b"\n"[..]),
+            None => (buffer, &b""[..]),
+        };
+        if !body.contains(&b'\n') && !body.contains(&b'\r') {
+            return self.0.write_all(buffer);
+        }
+        let mut line = Vec::with_capacity(buffer.len() + 16);
+        for &byte in body {
+            match byte {
+                b'\n' => line.extend_from_slice(b"\\n"),
+                b'\r' => line.extend_from_slice(b"\\r"),
+                other => line.push(other),
+            }
+        }
+        line.extend_from_slice(end);
+        self.0.write_all(&line)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 fn read_token(file: Option<&Path>, variable: &str, what: &str) -> Result<Option<Token>, Reported> {
@@ -126,11 +163,34 @@ pub fn auth(
     if write.is_some() && args.insecure_no_auth {
         output::message("note: a write token is configured; --insecure-no-auth has no effect");
     }
+    if write.is_none() && args.insecure_no_auth && !reading_backend && !is_loopback(&args.listen) {
+        if !args.insecure_allow_remote {
+            return Err(fail(&format!(
+                "--insecure-no-auth with --listen {}: every host that reaches this address could write counts without a token; \
+                 listen on 127.0.0.1, set a write token (NINES_WRITE_TOKEN), or add --insecure-allow-remote if you mean it",
+                args.listen
+            )));
+        }
+        output::message(&format!(
+            "WARNING: writes need no token and {} is reachable from other hosts: anyone on the network can write counts",
+            args.listen
+        ));
+    }
     Ok(Auth {
         write,
         read,
         insecure_no_auth: args.insecure_no_auth,
     })
+}
+
+/// True when `listen` names a loopback address (or `localhost`).
+fn is_loopback(listen: &str) -> bool {
+    if let Ok(address) = listen.parse::<std::net::SocketAddr>() {
+        return address.ip().is_loopback();
+    }
+    listen
+        .rsplit_once(':')
+        .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
 }
 
 /// `16M`, `512k`, `1G` or plain bytes.
@@ -169,11 +229,28 @@ pub fn server_config(
     spec_paths: Vec<std::path::PathBuf>,
     auth: Auth,
 ) -> Result<ServerConfig, Reported> {
+    let timeout = |flag: &str, text: &str| -> Result<std::time::Duration, Reported> {
+        let duration = parse_duration(flag, text)?;
+        if duration.is_zero() {
+            return Err(fail(&format!("{flag} {text}: must be longer than zero")));
+        }
+        Ok(std::time::Duration::from_millis(duration.as_millis()))
+    };
+    if args.max_connections == 0 {
+        return Err(fail("--max-connections must be at least 1"));
+    }
+    let limits = nines_server::Limits {
+        max_connections: nines_server::fit_to_file_limit(args.max_connections),
+        header_timeout: timeout("--header-timeout", &args.header_timeout)?,
+        body_timeout: timeout("--body-timeout", &args.body_timeout)?,
+        shutdown_timeout: timeout("--shutdown-timeout", &args.shutdown_timeout)?,
+    };
     Ok(ServerConfig {
         spec_paths,
         auth,
         max_body_bytes: parse_size(&args.max_body)?,
         compact_every: parse_duration("--compact-every", &args.compact_every)?,
+        limits,
         ..ServerConfig::default()
     })
 }
@@ -263,5 +340,25 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::SingleLine;
+
+    #[test]
+    fn text_log_events_stay_on_one_line() {
+        // issue 8.14: a message with line breaks (a spec diagnostic) spanned several lines.
+        let mut line = SingleLine(Vec::new());
+        line.write_all(b"WARN spec.yaml:3:5: warning\n  | target: 99%\r\n  ^ here\n")
+            .unwrap();
+        line.write_all(b"INFO plain\n").unwrap();
+        assert_eq!(
+            String::from_utf8(line.0).unwrap(),
+            "WARN spec.yaml:3:5: warning\\n  | target: 99%\\r\\n  ^ here\nINFO plain\n"
+        );
     }
 }
