@@ -12,6 +12,8 @@
 #   bash bench/soak.sh                 10 minutes, 2 minutes of warm-up
 #   SOAK_MINUTES=3 SOAK_WARMUP=1 bash bench/soak.sh
 #   SOAK_RATE=40 bash bench/soak.sh    skip the measurement: 40 requests/s
+#   SOAK_BINARY=target/debug/nines ... another binary (no release build; figures then
+#                                      say nothing about release performance)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +26,10 @@ CLIENTS=4
 TOKEN=soak-benchmark-token-0123
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-if [ -z "${SOAK_NO_BUILD:-}" ]; then
+BINARY=${SOAK_BINARY:-}
+if [ -z "$BINARY" ]; then
   cargo build --release --quiet -p nines
+  BINARY=./target/release/nines
 fi
 work=$(mktemp -d)
 out=${SOAK_OUT:-$work}
@@ -74,7 +78,7 @@ LUA
 start_server() {
   local data=$1
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  NINES_WRITE_TOKEN=$TOKEN ./target/release/nines serve \
+  NINES_WRITE_TOKEN=$TOKEN "$BINARY" serve \
     --specs "$work/specs" --data "$data" --listen "127.0.0.1:$port" 2>"$data.log" &
   server=$!
   until curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null; do sleep 0.05; done
@@ -194,7 +198,7 @@ mem() { awk -v k="$1" '$1 == k {$1 = ""; print substr($0, 2)}' "$work/memory.txt
 ok=$(value ok); failed=$(value failed)
 expected=$((ok * CHECKOUT_PER_BATCH))
 echo
-echo "soak summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m))"
+echo "soak summary ($(date -u +%Y-%m-%dT%H:%MZ), $BINARY, $(nproc) cores, $(uname -m), load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "  load:      $(value achieved) requests/s achieved of $rate asked (x1,000 events), $MINUTES min, $CLIENTS clients"
 echo "  requests:  $ok ok, $failed failed, $(value late) started late; latency p50 $(value p50_ms) ms, p99 $(value p99_ms) ms"
 echo "  counted:   $counted checkout events; acknowledged $expected"

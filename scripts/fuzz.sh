@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing of every decoder of nines (issue 9), with cargo-fuzz (libFuzzer)
 # on the nightly toolchain. The targets are in fuzz/ (docs/reliability.md lists them).
 #
-#   scripts/fuzz.sh ci [SECONDS]          each target SECONDS (default 20) on the committed
+#   scripts/fuzz.sh ci [SECONDS]          each target SECONDS (default 10) on the committed
 #                                         corpus; fails on any crash, hang or runaway memory
 #   scripts/fuzz.sh campaign MINUTES [TARGET...]
 #                                         the long campaign: round-robin over the targets in
@@ -82,9 +82,9 @@ executions() {
 }
 
 ci() {
-  local seconds=${1:-20} failed=() scratch
+  local seconds=${1:-10} failed=()
   build
-  scratch=$(mktemp -d)
+  scratch=$(mktemp -d)  # global: the EXIT trap reads it
   trap 'rm -rf "$scratch"' EXIT
   for target in $(targets); do
     local log="$scratch/$target.log"
@@ -103,12 +103,14 @@ ci() {
   fi
 }
 
-# Children's CPU seconds so far (user + system), from the shell's `times`.
+# Sets CPU to the children's CPU seconds so far (user + system), from the shell's `times`
+# (run in this shell, not in a command substitution, which would be a fresh process).
 children_cpu() {
-  times | tail -1 | awk '{
+  times >"$1"
+  CPU=$(tail -1 "$1" | awk '{
     split($1, u, "m"); split($2, s, "m");
     sub("s", "", u[2]); sub("s", "", s[2]);
-    printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+    printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
 }
 
 campaign() {
@@ -132,9 +134,11 @@ campaign() {
       [ "${cpu[$target]}" -lt "$goal" ] || continue
       remaining=1
       local before after status=ok log="$logs/$target.$(date +%s).log"
-      before=$(children_cpu)
+      children_cpu "$logs/.times"
+      before=$CPU
       run "$target" "$SLICE" "corpus/$target" "$log" || status=crash
-      after=$(children_cpu)
+      children_cpu "$logs/.times"
+      after=$CPU
       cpu[$target]=$((cpu[$target] + after - before))
       printf '%s\t%s\t%s\t%s\n' "$target" "$((after - before))" "$(executions "$log")" "$status" >>"$stats"
       echo "fuzz: $target $status, ${cpu[$target]} of $goal CPU seconds" >&2
