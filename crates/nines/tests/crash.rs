@@ -214,6 +214,10 @@ fn load_and_kill(server: ServerProcess, cycle: u64, delay: Duration) -> (Counts,
 // issue 9 (fault suite): ≥ 100 SIGKILLs under load, acknowledged writes all present,
 // nothing double-counted.
 #[test]
+#[allow(
+    clippy::print_stderr,
+    reason = "the run's figures, shown with --nocapture"
+)]
 fn acknowledged_writes_survive_a_hundred_sigkills_and_retries_count_once() {
     let cycles = std::env::var("NINES_CRASH_CYCLES")
         .ok()
