@@ -30,3 +30,7 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
+
+# Coverage-guided fuzzing of every decoder, 10 s a target on the committed corpus
+# (issue 9; the long campaign is `scripts/fuzz.sh campaign MINUTES`, docs/reliability.md).
+bash scripts/fuzz.sh ci
