@@ -545,7 +545,7 @@ impl Store {
         chunks: &[Unreadable],
         names: &HashMap<u32, String>,
     ) -> Result<(), StoreError> {
-        let mut transaction = self.db.begin_write()?;
+        let mut transaction = self.with_database(Database::begin_write)?;
         transaction.set_durability(redb::Durability::Immediate)?;
         {
             let mut quarantine = transaction.open_table(QUARANTINE)?;
