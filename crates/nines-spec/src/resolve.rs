@@ -12,10 +12,98 @@ use crate::diag::{Diagnostic, Rule};
 
 /// Resolves `catalog` in place, reporting what does not resolve.
 pub fn resolve(catalog: &mut Catalog, diagnostics: &mut Vec<Diagnostic>) {
+    merge_governance_services(catalog, diagnostics);
     report_duplicates(catalog, diagnostics);
     inherit_service_defaults(catalog);
     resolve_slis(catalog, diagnostics);
     check_references(catalog, diagnostics);
+}
+
+/// A `nines/v1` Service beside an OpenSLO Service of the same name adds what OpenSLO has no
+/// field for (owner, approvers, review, policy), as it does for Sloth and Pyrra services,
+/// instead of being a second definition (issue 8.12). A field given in both is an error.
+fn merge_governance_services(catalog: &mut Catalog, diagnostics: &mut Vec<Diagnostic>) {
+    let mut index = 0;
+    while index < catalog.services.len() {
+        let service = &catalog.services[index];
+        if service.origin.format() != Some("nines") {
+            index += 1;
+            continue;
+        }
+        let openslo: Vec<usize> = catalog
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, other)| {
+                other.name == service.name && other.origin.format() == Some("openslo")
+            })
+            .map(|(position, _)| position)
+            .collect();
+        let [target] = openslo[..] else {
+            index += 1;
+            continue;
+        };
+        let governance = catalog.services.remove(index);
+        let target = if target > index { target - 1 } else { target };
+        let merged = &mut catalog.services[target];
+        let both = |field: &'static str, diagnostics: &mut Vec<Diagnostic>| {
+            diagnostics.push(
+                Diagnostic::new(
+                    Rule::DuplicateName,
+                    governance.origin.field(field),
+                    format!(
+                        "service `{}`: `{field}` is given both here and in the OpenSLO Service",
+                        governance.name
+                    ),
+                )
+                .hint(format!(
+                    "keep one: the OpenSLO one is at {}",
+                    merged.origin.field(field)
+                )),
+            );
+        };
+        if governance.ownership.owner.is_some() {
+            if merged.ownership.owner.is_some() {
+                both("owner", diagnostics);
+            } else {
+                merged
+                    .ownership
+                    .owner
+                    .clone_from(&governance.ownership.owner);
+            }
+        }
+        if !governance.ownership.approvers.is_empty() {
+            if merged.ownership.approvers.is_empty() {
+                merged
+                    .ownership
+                    .approvers
+                    .clone_from(&governance.ownership.approvers);
+            } else {
+                both("approvers", diagnostics);
+            }
+        }
+        if governance.review != nines_core::model::Review::default() {
+            if merged.review == nines_core::model::Review::default() {
+                merged.review = governance.review.clone();
+            } else {
+                both("review", diagnostics);
+            }
+        }
+        if governance.policy.is_some() {
+            if merged.policy.is_some() {
+                both("policy", diagnostics);
+            } else {
+                merged.policy.clone_from(&governance.policy);
+            }
+        }
+        for field in ["owner", "approvers", "review", "policy"] {
+            if let Some(location) = governance.origin.field_if_written(field)
+                && merged.origin.field_if_written(field).is_none()
+            {
+                merged.origin.set_field(field, location);
+            }
+        }
+    }
 }
 
 fn duplicate(

@@ -57,3 +57,50 @@ fn a_single_file_validates_with_its_folder_as_context() {
     assert!(validation.is_valid(), "{:?}", validation.diagnostics);
     assert_eq!(validation.loaded.files, 1);
 }
+
+// issue 8.12: a nines/v1 Service beside the OpenSLO one adds owners, approvers, review and
+// policy, as for Sloth and Pyrra, instead of being a duplicate.
+#[test]
+fn a_nines_service_adds_governance_to_an_openslo_service() {
+    use nines_spec::{Source, load_sources, validate_loaded};
+    let openslo = std::fs::read_to_string(examples("openslo").join("search.yaml"))
+        .unwrap()
+        .replacen(
+            r#"    nines.dev/extensions: '{"owner":"team-discovery","approvers":[{"name":"Priya Raman","role":"VP Engineering","approved":"2026-08-20"}],"review":{"last":"2026-08-20"},"policy":"standard"}'"#,
+            "    team: discovery",
+            1,
+        );
+    let governance = "apiVersion: nines/v1\nkind: Service\nname: search\nowner: team-search-governance\npolicy: standard\n".to_string();
+    let validation = validate_loaded(
+        load_sources(&[
+            Source {
+                name: "search.yaml".into(),
+                text: openslo,
+            },
+            Source {
+                name: "governance.yaml".into(),
+                text: governance,
+            },
+        ]),
+        today(),
+    );
+    let services = &validation.loaded.catalog.services;
+    let search: Vec<_> = services
+        .iter()
+        .filter(|service| service.name == "search")
+        .collect();
+    assert_eq!(search.len(), 1, "{:?}", validation.diagnostics);
+    assert_eq!(
+        search[0].ownership.owner.as_deref(),
+        Some("team-search-governance")
+    );
+    assert_eq!(search[0].policy.as_deref(), Some("standard"));
+    assert_eq!(search[0].display_name.as_deref(), Some("Product search"));
+    assert!(
+        !validation
+            .errors()
+            .any(|error| error.rule == "duplicate-name"),
+        "{:?}",
+        validation.diagnostics
+    );
+}
