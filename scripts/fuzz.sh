@@ -157,7 +157,7 @@ summary() {
   done | while IFS=$'\t' read -r target minutes execs crashes; do
     printf '| %s | %s | %s | %s | %s | %s |\n' "$target" "$minutes" "$execs" \
       "$(find "fuzz/corpus/$target" -type f | wc -l)" \
-      "$(du -sh "fuzz/corpus/$target" | cut -f1)" "$crashes"
+      "$(du -sh --apparent-size "fuzz/corpus/$target" | cut -f1)" "$crashes"
   done
 }
 
