@@ -530,3 +530,22 @@ fn report_json_has_no_floating_point_noise() {
         .collect();
     assert_eq!(factors, ["13.44", "5.6", "2.8", "0.933333333333"]);
 }
+
+// issue 8.5: a misspelt `noData` is refused where it was written.
+#[test]
+fn a_bad_no_data_rule_is_refused_at_its_position() {
+    let (_temp, spec, _counts) = no_data_case("noData: {after: 1h, gate: maybe}\n", &[]);
+    let run = Nines::new()
+        .args(["validate", "--today", "2026-11-29"])
+        .arg(&spec)
+        .run();
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("payments.yaml:6:")
+            && run
+                .stdout
+                .contains("noData.gate `maybe` is neither `freeze` nor `allow`"),
+        "{}",
+        run.stdout
+    );
+}
