@@ -854,8 +854,9 @@ pub fn gate(
 }
 
 /// The gate's decision for `service` and a change of `change_type`: closed when a
-/// policy state freezes the change, or (issue 8.5) when an SLO of the service has no
-/// current data and neither its `noData.gate` nor `options` allow that.
+/// policy state freezes the change, or (issue 8.5) when an SLO of the service with a
+/// policy has no current data and neither its `noData.gate` nor `options` allow that.
+/// An SLO without a policy never closes the gate; without data it is listed.
 pub fn gate_with(
     statuses: &[SloStatus<'_>],
     service: &str,
@@ -876,7 +877,9 @@ pub fn gate_with(
             .as_ref()
             .is_some_and(|policy| policy.state.is_some() && policy.blocks(change_type));
         if !frozen_by_policy && let Some(reason) = status.no_data_reason() {
-            if status.no_data_freezes() && !options.allow_no_data {
+            // Without a policy an SLO has no consequences, with data or without: it is
+            // listed, never a blocker.
+            if status.policy.is_some() && status.no_data_freezes() && !options.allow_no_data {
                 blockers.push(Blocker {
                     slo: status.slo.qualified_name(),
                     policy: status
@@ -890,6 +893,8 @@ pub fn gate_with(
                     exempt: Vec::new(),
                     no_data: true,
                 });
+            } else if status.policy.is_none() {
+                without_data.push(format!("{reason}; no policy, so not gated"));
             } else {
                 without_data.push(reason);
             }

@@ -488,8 +488,12 @@ async fn statuses_series_gate_and_suggest_read_the_store() {
     );
     let (status, table) = server.get("/api/v1/slos?format=table", None).await;
     assert_eq!(status, 200);
+    // The table groups SLOs under their service (issue 8.14).
     assert!(
-        table.as_str().unwrap().contains("shop/availability"),
+        table
+            .as_str()
+            .unwrap()
+            .contains("shop (owner: team-shop)\n  availability "),
         "{table}"
     );
 

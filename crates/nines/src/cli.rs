@@ -92,9 +92,9 @@ Examples:
 
 A change is frozen when any SLO of the service is in a policy state with a `freeze`
 action that does not exempt the change type. The reason and the exempt types are printed.
-It is also frozen while an SLO of the service has no current data (none, or none for
-longer than its `noData.after`, 1h by default): a broken pipeline is not a healthy
-service. `noData: {gate: allow}` in the spec or --allow-no-data let such SLOs through.
+It is also frozen while an SLO of the service with a policy has no current data (none,
+or none for longer than its `noData.after`, 1h by default): a broken pipeline is not a
+healthy service. `noData: {gate: allow}` in the spec or --allow-no-data let such SLOs through.
 
 Exit status:
   0  the change may go

@@ -759,3 +759,22 @@ fn a_demo_directory_given_with_data_is_kept() {
     assert_eq!(run.status, 0, "{run:?}");
     assert!(data.join("specs").is_dir() && data.join("store").exists());
 }
+
+// issue 8.5: a misspelt `noData` is refused where it was written.
+#[test]
+fn a_bad_no_data_rule_is_refused_at_its_position() {
+    let (_temp, spec, _counts) = no_data_case("noData: {after: 1h, gate: maybe}\n", &[]);
+    let run = Nines::new()
+        .args(["validate", "--today", "2026-11-29"])
+        .arg(&spec)
+        .run();
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("payments.yaml:6:")
+            && run
+                .stdout
+                .contains("noData.gate `maybe` is neither `freeze` nor `allow`"),
+        "{}",
+        run.stdout
+    );
+}

@@ -312,7 +312,13 @@ fn report_gate_and_suggest_ask_a_server_and_read_a_store() {
     let table = Nines::new()
         .args(["report", "--server", &server.base])
         .run();
-    assert!(table.stdout.contains("shop/availability"), "{table:?}");
+    // The table groups SLOs under their service (issue 8.14).
+    assert!(
+        table
+            .stdout
+            .contains("shop (owner: team-shop)\n  availability "),
+        "{table:?}"
+    );
     let gate = Nines::new()
         .args(["gate", "--server", &server.base, "--service", "shop"])
         .run();

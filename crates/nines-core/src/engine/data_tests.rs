@@ -280,3 +280,19 @@ fn a_young_calendar_window_is_scaled_to_the_period_so_far() {
     close(objective.budget.extrapolated_by.unwrap(), 2.0);
     close(objective.budget.allowed.unwrap(), 0.001 * 72_000.0 * 2.0);
 }
+
+// issue 8.5: an SLO without a policy has no consequences, with data or without: the gate
+// lets the change through and says the SLO has no data.
+#[test]
+fn an_slo_without_a_policy_is_listed_not_gated_without_data() {
+    let catalog = catalog(vec![slo("a", 0.999, rolling(28), Budgeting::Occurrences)]);
+    let source = MemorySource::new(Duration::from_minutes(1));
+    let statuses = [status(&catalog, &source, T0)];
+    assert!(statuses[0].policy.is_none());
+    let decision = gate_with(&statuses, "shop", None, T0, GateOptions::default());
+    assert!(decision.allowed);
+    assert_eq!(
+        decision.without_data,
+        ["never received data for shop/a (none in the last 28d); no policy, so not gated"]
+    );
+}
