@@ -366,8 +366,11 @@ impl IntervalSeries {
                 index.blocks.truncate(kept / BLOCK + 1);
                 for bits in [&mut index.with_data, &mut index.good] {
                     bits.truncate(kept.div_ceil(64));
-                    if let Some(word) = bits.last_mut()
-                        && !kept.is_multiple_of(64)
+                    // Clear the re-judged bits of the word holding `kept`, if the vector
+                    // reaches it: a shorter vector (no bit set that far) must keep its last
+                    // word whole, since all of that word lies before `kept`.
+                    if !kept.is_multiple_of(64)
+                        && let Some(word) = bits.get_mut(kept / 64)
                     {
                         *word &= (1u64 << (kept % 64)) - 1;
                     }
@@ -755,6 +758,26 @@ mod tests {
         series.refresh();
         let exact = series.sum_exact(TimeRange::new(0, MINUTE));
         assert_eq!((exact.good, exact.valid), (0, i128::from(MAX_CELL_COUNT)));
+    }
+
+    #[test]
+    fn slice_index_refreshed_after_a_late_empty_write_matches_a_fresh_build() {
+        // Found by the property test below (minimal case): a late write of zero counts
+        // past the range must not change the slices before it.
+        let rule = SliceRule::RatioAtLeast(0.8);
+        let slice = Duration::from_minutes(5);
+        let first = [(1650, 1.0, 1.0), (1888, 0.0, 0.0), (95, 0.0, 0.0)];
+        let mut incremental = series(&first);
+        incremental.prepare_slices(slice, rule);
+        incremental.add(1776 * MINUTE, 0, 0).unwrap();
+        incremental.refresh();
+        let mut fresh = series(&[first[0], first[1], first[2], (1776, 0.0, 0.0)]);
+        fresh.prepare_slices(slice, rule);
+        let range = TimeRange::new(0, 1655 * MINUTE);
+        assert_eq!(
+            incremental.slices(range, slice, rule),
+            fresh.slices(range, slice, rule)
+        );
     }
 
     proptest::proptest! {
