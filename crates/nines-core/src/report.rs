@@ -266,6 +266,19 @@ pub struct DataQualityInfo {
     /// Share of the window its data spans: 1 with data before the window, less for a
     /// young one; `null` without data.
     pub window_coverage: Option<f64>,
+    /// Events the SLI's filter took but could not judge (its measured field missing or of
+    /// a wrong type), counted by the store since it began; `null` where the source does
+    /// not count them (counts files, Prometheus).
+    pub unmeasured: Option<UnmeasuredInfo>,
+}
+
+/// Events an SLI could not judge, by reason.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct UnmeasuredInfo {
+    /// The measured field was absent (or null).
+    pub missing_field: u64,
+    /// The measured field was not a number or a duration.
+    pub wrong_type: u64,
 }
 
 /// A composite member.
@@ -291,6 +304,14 @@ pub fn timestamp(at: Millis) -> String {
 }
 
 impl Report {
+    /// Fills in each row's unmeasured events from a source that counts them (the store),
+    /// looked up by the row's series.
+    pub fn note_unmeasured(&mut self, lookup: impl Fn(&str) -> Option<UnmeasuredInfo>) {
+        for row in &mut self.objectives {
+            row.data_quality.unmeasured = lookup(&row.series);
+        }
+    }
+
     /// The report `nines report` prints: the statuses of one `service` (all when
     /// `None`), services in name order and SLOs in spec order within each.
     pub fn of_service(
@@ -457,6 +478,7 @@ fn row(
             stale_after_seconds: status.no_data.after.as_millis() as f64 / 1000.0,
             data_since: objective.data_quality.data_since.map(timestamp),
             window_coverage: objective.data_quality.window_coverage.map(tidy),
+            unmeasured: None,
         },
         members: status
             .members
@@ -612,6 +634,16 @@ fn cells(row: &Row) -> Cells {
             },
         };
         notes.push(format!("data: {reason}"));
+    }
+    if let Some(unmeasured) = row.data_quality.unmeasured
+        && unmeasured.missing_field + unmeasured.wrong_type > 0
+    {
+        notes.push(format!(
+            "unmeasured: {} event(s) matched but could not be judged ({} without the field, {} of a wrong type)",
+            unmeasured.missing_field + unmeasured.wrong_type,
+            unmeasured.missing_field,
+            unmeasured.wrong_type
+        ));
     }
     if !row.alerts.is_empty() {
         notes.push(format!("alerts: {alerts} (fastest burn {burn})"));

@@ -192,6 +192,27 @@ async fn events_feed_every_sli_their_filters_match() {
         200
     );
     assert_eq!(server.counts("availability").await, (2.0, 4.0));
+    // issue 8.7: events the latency SLI took but could not judge are counted by reason and
+    // shown in the status's data quality: the array's event had no `duration_seconds`.
+    let wrong = format!(
+        "{{\"timestamp\": {t}, \"route\": \"/checkout\", \"status\": 200, \"duration_seconds\": true}}"
+    );
+    let (status, answer) = server.post("/api/v1/events", Some(WRITE), wrong).await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, report) = server.get("/api/v1/slos", None).await;
+    assert_eq!(status, 200, "{report}");
+    let rows = report["objectives"].as_array().unwrap();
+    let quality = |slo: &str| {
+        rows.iter()
+            .find(|row| row["slo"] == slo)
+            .map(|row| row["data_quality"]["unmeasured"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        quality("latency"),
+        serde_json::json!({"missing_field": 1, "wrong_type": 1})
+    );
+    assert!(quality("availability").is_null(), "{report}");
     server.stop().await;
 }
 

@@ -180,7 +180,7 @@ pub enum GenerateCommand {
     #[command(after_help = "\
 Examples:
   nines generate prometheus examples/ > rules.yaml          # one file, every service
-  nines generate prometheus --format operator --label release=prometheus examples/shop --out-dir k8s/
+  nines generate prometheus --format operator --label release=kube examples/shop --out-dir k8s/
   nines generate prometheus --format mimir examples/shop --out-dir rules/   # mimirtool rules load
   nines generate prometheus --naming sloth examples/sloth/catalog-api.yaml  # Sloth dashboards
 

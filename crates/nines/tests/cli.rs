@@ -685,7 +685,7 @@ fn the_demo_removes_its_directory_on_exit_and_on_signals() {
         .run();
     assert_eq!(run.status, 0, "{run:?}");
     assert!(
-        run.stdout.contains("checkout/availability"),
+        run.stdout.contains("checkout (owner") && run.stdout.contains("  availability"),
         "{}",
         run.stdout
     );

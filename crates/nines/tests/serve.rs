@@ -534,7 +534,13 @@ fn demo_seeds_a_store_that_tells_its_stories() {
         .arg(directory.path())
         .run();
     assert_eq!(run.status, 0, "{run:?}");
-    for story in ["checkout/availability", "at-risk", "page-6h", "met ("] {
+    for story in [
+        "checkout (owner",
+        "  availability",
+        "at-risk",
+        "page-6h",
+        "met (",
+    ] {
         assert!(run.stdout.contains(story), "{story}: {}", run.stdout);
     }
     assert!(directory.path().join("specs/checkout.yaml").exists());

@@ -74,6 +74,23 @@ async fn build_report(
             ))
         })
         .await
+        .map(|report| with_unmeasured(state, report))
+}
+
+/// Adds the store's counts of events an SLI could not judge to each row's data quality
+/// (issue 8.7).
+fn with_unmeasured(state: &AppState, mut report: Report) -> Report {
+    if let Some(store) = state.store() {
+        let unmeasured = store.unmeasured();
+        report.note_unmeasured(|series| {
+            let counted = unmeasured.get(series)?;
+            Some(report::UnmeasuredInfo {
+                missing_field: counted.missing_field,
+                wrong_type: counted.wrong_type,
+            })
+        });
+    }
+    report
 }
 
 /// `GET /`: the status table in words, with where to look next.
@@ -149,6 +166,7 @@ pub async fn slo(
             Ok(Report::new(&[status], at))
         })
         .await?;
+    let report = with_unmeasured(&state, report);
     render(&report, format)
 }
 

@@ -117,6 +117,21 @@ impl Data {
         }
     }
 
+    /// Adds a store's counts of events an SLI could not judge to the rows (issue 8.7);
+    /// counts files and backends do not count them.
+    pub fn note_unmeasured(&self, report: &mut nines_core::report::Report) {
+        if let Counts::Store(store) = &self.counts {
+            let unmeasured = store.unmeasured();
+            report.note_unmeasured(|series| {
+                let counted = unmeasured.get(series)?;
+                Some(nines_core::report::UnmeasuredInfo {
+                    missing_field: counted.missing_field,
+                    wrong_type: counted.wrong_type,
+                })
+            });
+        }
+    }
+
     /// Why the backend's answers cannot be trusted, when a query failed (unreachable,
     /// too slow, an HTTP error, an answer that is not the API's JSON). The statuses that
     /// needed the failed queries carry the error and no counts: a command must not take

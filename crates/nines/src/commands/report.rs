@@ -45,13 +45,14 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
         return Ok(Status::Error);
     }
     let engine = Engine::new(&data.catalog, Options::default());
-    let report = data.with_source(|source| {
+    let mut report = data.with_source(|source| {
         Report::of_service(
             engine.evaluate_all(source, data.at),
             data.at,
             args.service.as_deref(),
         )
     });
+    data.note_unmeasured(&mut report);
     match args.output {
         ReportFormat::Json => output::json(&report)?,
         ReportFormat::Table => output::table(&report::table(&report)),
