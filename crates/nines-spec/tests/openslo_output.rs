@@ -90,3 +90,91 @@ fn each_latency_threshold_counts_in_its_own_bucket() {
     assert_eq!(back.slos.len(), 1, "{text}");
     assert_eq!(back.slos, catalog.slos);
 }
+
+fn shop() -> Vec<Source> {
+    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+    let mut sources: Vec<Source> = std::fs::read_dir(&directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "yaml")
+        })
+        .map(|path| Source {
+            name: path.display().to_string().into(),
+            text: std::fs::read_to_string(&path).unwrap(),
+        })
+        .collect();
+    sources.sort_by(|a, b| a.name.cmp(&b.name));
+    sources
+}
+
+#[test]
+fn the_stream_is_pure_openslo_and_reads_back_as_the_same_model() {
+    // issue 8.12: SLAs and error budget policies were written as nines/v1 documents in
+    // the middle of the OpenSLO stream.
+    let loaded = load_sources(&shop());
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .all(|d| d.severity != nines_spec::Severity::Error)
+    );
+    let catalog = loaded.catalog;
+    assert!(
+        !catalog.slas.is_empty() && !catalog.policies.is_empty(),
+        "the example has both"
+    );
+    let text = convert(&catalog, Target::OpenSlo).render();
+    let versions: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("apiVersion: "))
+        .collect();
+    assert!(!versions.is_empty());
+    assert!(
+        versions.iter().all(|version| *version == "openslo/v1"),
+        "{versions:?}\n{text}"
+    );
+    let back = load("openslo.yaml", &text);
+    assert_eq!(back.slas, catalog.slas);
+    assert_eq!(back.policies, catalog.policies);
+    assert_eq!(back.slos.len(), catalog.slos.len());
+    // And with --out-dir, the side files hold the same documents as nines/v1 text.
+    let conversion = convert(&catalog, Target::OpenSlo);
+    let files = conversion.files();
+    let payments = files
+        .iter()
+        .find(|(stem, _)| stem == "payments.nines")
+        .expect("payments has an SLA: payments.nines.yaml");
+    assert!(
+        payments
+            .1
+            .iter()
+            .all(|document| document["apiVersion"] == "nines/v1")
+    );
+    assert!(
+        files
+            .iter()
+            .filter(|(stem, _)| !stem.ends_with(".nines"))
+            .all(|(_, documents)| documents
+                .iter()
+                .all(|document| document["apiVersion"] == "openslo/v1"))
+    );
+    let sources: Vec<Source> = files
+        .iter()
+        .map(|(stem, documents)| Source {
+            name: format!("{stem}.yaml").into(),
+            text: nines_spec::emit::documents(None, documents),
+        })
+        .collect();
+    let from_files = load_sources(&sources);
+    let errors: Vec<String> = from_files
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == nines_spec::Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(from_files.catalog.slas, catalog.slas);
+    assert_eq!(from_files.catalog.policies, catalog.policies);
+}

@@ -74,6 +74,7 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
         conversion.outputs.push(Output {
             name: service_name,
             documents: vec![document],
+            side: Vec::new(),
         });
     }
     let mut shared = Vec::new();
@@ -106,6 +107,7 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
         conversion.outputs.push(Output {
             name: "policies".to_string(),
             documents: shared,
+            side: Vec::new(),
         });
     }
 }

@@ -19,7 +19,7 @@ use nines_core::{Duration, Ratio};
 
 use super::native;
 use super::{Conversion, Output};
-use crate::formats::openslo::{EXTENSIONS, default_row_name};
+use crate::formats::openslo::{DOCUMENTS, EXTENSIONS, default_row_name};
 
 fn insert(map: &mut Map<String, Value>, key: &str, value: impl Into<Value>) {
     map.insert(key.to_string(), value.into());
@@ -104,6 +104,7 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
     let slo_names = shared_slo_names(catalog);
     for service_name in catalog.service_names() {
         let mut documents = Vec::new();
+        let mut side = Vec::new();
         if let Some(service) = catalog.service(&service_name) {
             documents.push(service_document(service));
         } else {
@@ -127,15 +128,16 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
             conversion.note(
                 &sla.origin,
                 format!(
-                    "SLA `{}/{}` has no OpenSLO kind: written as a nines/v1 SLA document",
+                    "SLA `{}/{}` has no OpenSLO kind: kept as a nines/v1 SLA document (the `{DOCUMENTS}` annotation of the Service, or {service_name}.nines.yaml with --out-dir)",
                     sla.service, sla.name
                 ),
             );
-            documents.push(native::sla_document(sla));
+            side.push(native::sla_document(sla));
         }
         conversion.outputs.push(Output {
             name: service_name,
             documents,
+            side,
         });
     }
     let mut shared = Vec::new();
@@ -179,14 +181,16 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
             spec,
         ));
     }
+    let mut side = Vec::new();
     for policy in &catalog.policies {
-        conversion.note(&policy.origin, format!("error budget policy `{}` has no OpenSLO kind: written as a nines/v1 ErrorBudgetPolicy document", policy.name));
-        shared.push(native::policy_document(policy));
+        conversion.note(&policy.origin, format!("error budget policy `{}` has no OpenSLO kind: kept as a nines/v1 ErrorBudgetPolicy document (the `{DOCUMENTS}` annotation of the first Service, or shared.nines.yaml with --out-dir)", policy.name));
+        side.push(native::policy_document(policy));
     }
-    if !shared.is_empty() {
+    if !shared.is_empty() || !side.is_empty() {
         conversion.outputs.push(Output {
             name: "shared".to_string(),
             documents: shared,
+            side,
         });
     }
 }

@@ -27,6 +27,20 @@ use crate::yaml::Node;
 /// The annotation carrying what OpenSLO cannot express.
 pub const EXTENSIONS: &str = "nines.dev/extensions";
 
+/// The text of the [`DOCUMENTS`] annotation of an OpenSLO document, if any.
+pub fn side_documents(document: &Node) -> Option<&str> {
+    document
+        .get("metadata")?
+        .get("annotations")?
+        .get(DOCUMENTS)?
+        .as_scalar()
+}
+
+/// The annotation of an OpenSLO Service that carries `nines/v1` documents OpenSLO has no
+/// kind for (SLAs, error budget policies), as YAML text, so that a converted stream stays
+/// pure OpenSLO and reads back as the model it was written from.
+pub const DOCUMENTS: &str = "nines.dev/documents";
+
 /// The seven kinds of OpenSLO v1.
 pub const KINDS: &[&str] = &[
     "Service",
@@ -329,6 +343,8 @@ fn metadata(cx: &mut Cx<'_>, node: &Node) -> Option<Metadata> {
         .get("annotations")
         .map(|node| string_map(cx, node, "annotations"))
         .unwrap_or_default();
+    // Read by the loader as nines/v1 documents (see [`side_documents`]), not a label.
+    annotations.remove(DOCUMENTS);
     let extensions = annotations.remove(EXTENSIONS).and_then(|text| {
         let position = fields
             .get("annotations")
