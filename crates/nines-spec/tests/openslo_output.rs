@@ -178,3 +178,56 @@ fn the_stream_is_pure_openslo_and_reads_back_as_the_same_model() {
     assert_eq!(from_files.catalog.slas, catalog.slas);
     assert_eq!(from_files.catalog.policies, catalog.policies);
 }
+
+#[test]
+fn a_named_sli_whose_threshold_no_objective_uses_reads_back_as_the_reference() {
+    // issue 8.12: the SLI says 300ms, the objectives 1s then 200ms: neither OpenSLO SLO may
+    // count in le="0.3", and nines must read back the reference and the objective order.
+    let text = r#"apiVersion: nines/v1
+name: checkout
+slis:
+  - name: request-latency
+    latency: 300ms
+    prometheus:
+      histogram: http_request_duration_seconds{job="checkout"}
+slos:
+  - name: latency
+    window: 28d
+    sli: request-latency
+    objectives:
+      - name: acceptable
+        target: 99%
+        threshold: "<= 1s"
+      - name: fast
+        target: 95%
+        threshold: "<= 200ms"
+"#;
+    let catalog = load("checkout.yaml", text);
+    let conversion = convert(&catalog, Target::OpenSlo);
+    let rendered = conversion.render();
+    let queries: Vec<String> = conversion
+        .outputs
+        .iter()
+        .flat_map(|output| &output.documents)
+        .filter(|document| document["kind"] == "SLO")
+        .map(|slo| {
+            slo["spec"]["indicator"]["spec"]["ratioMetric"]["good"]["metricSource"]["spec"]["query"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no inline good query in {slo}"))
+                .to_string()
+        })
+        .collect();
+    assert_eq!(queries.len(), 2, "{rendered}");
+    assert!(
+        queries.iter().all(|query| !query.contains("le=\"0.3\"")),
+        "{queries:?}"
+    );
+    let back = load("openslo.yaml", &rendered);
+    assert_eq!(back.slos, catalog.slos, "{rendered}");
+    let names: Vec<&str> = back.slos[0]
+        .objectives
+        .iter()
+        .map(|objective| objective.name.as_str())
+        .collect();
+    assert_eq!(names, ["acceptable", "fast"]);
+}
