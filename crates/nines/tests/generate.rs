@@ -335,3 +335,33 @@ fn pyrra_absent_false_drops_only_the_absent_alert() {
     let absent = alert_rule(&rules, "SLOMetricAbsent");
     assert!(absent.contains("severity: critical"), "{absent}");
 }
+
+#[test]
+fn a_pyrra_absent_alert_survives_conversion_to_nines() {
+    // issue 8.5: `nines convert --to nines` of a Pyrra spec kept no trace of `absentName`
+    // and `absent: false`; the nines/v1 `alerting.noDataAlert` carries them.
+    let directory = TempDir::new();
+    directory.write(
+        "web.yaml",
+        &pyrra_spec("  alerting:\n    absentName: WebMetricsMissing\n    severities:\n      absent: ticket\n"),
+    );
+    let converted = Nines::new()
+        .args(["convert", "--to", "nines"])
+        .arg(directory.path().join("web.yaml"))
+        .run();
+    assert_eq!(converted.status, 0, "{converted:?}");
+    assert!(
+        converted.stdout.contains("noDataAlert"),
+        "{}",
+        converted.stdout
+    );
+    let native = TempDir::new();
+    native.write("web.yaml", &converted.stdout);
+    let run = Nines::new()
+        .args(["generate", "prometheus"])
+        .arg(native.path())
+        .run();
+    assert_eq!(run.status, 0, "{run:?}");
+    let absent = alert_rule(&run.stdout, "WebMetricsMissing");
+    assert!(absent.contains("severity: ticket"), "{absent}");
+}
