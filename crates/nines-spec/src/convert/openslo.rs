@@ -840,8 +840,13 @@ fn slo_document(
                 .collect::<Vec<_>>(),
         );
     }
-    if !extensions.is_empty() {
-        let keys: Vec<&str> = extensions.keys().map(String::as_str).collect();
+    // `positions` is bookkeeping of a split SLO, said in its own note.
+    let keys: Vec<&str> = extensions
+        .keys()
+        .map(String::as_str)
+        .filter(|key| *key != "positions")
+        .collect();
+    if !keys.is_empty() {
         conversion.note(
             &slo.origin,
             format!(
@@ -870,14 +875,7 @@ fn slo_document(
     )];
     if let (Some(groups), Indicator::Sli(sli)) = (&split, &slo.indicator) {
         for (bucket, positions) in &groups[1..] {
-            written.push(part_document(
-                slo,
-                sli,
-                &written_name,
-                *bucket,
-                positions,
-                names,
-            ));
+            written.push(part_document(slo, sli, &written_name, *bucket, positions));
         }
         conversion.note(
             &slo.origin,
@@ -924,13 +922,25 @@ fn part_document(
     written_name: &str,
     bucket: Duration,
     positions: &[usize],
-    names: &HashMap<(Option<String>, String), String>,
 ) -> Value {
     let mut spec = Map::new();
     let mut extensions = Map::new();
     insert_some(&mut spec, "description", slo.description.clone());
     insert(&mut spec, "service", slo.service.clone());
-    let _ = indicator_fields_at(&mut spec, sli, slo, names, Some(bucket));
+    let le = nines_core::ratio::format_decimal(bucket.as_secs_f64(), 6);
+    let part_name = suggest_name(&format!("{written_name}-le-{le}"));
+    // The part's indicator is the SLI at this threshold, named after the part: nines
+    // reads the SLI from the whole, other tools read this one as it stands.
+    if let Some(resolved) = sli.get() {
+        let mut at_bucket = resolved.clone();
+        at_bucket.kind = SliKind::Latency { threshold: bucket };
+        let (metadata, indicator) = sli_object(&at_bucket, &part_name, Map::new(), None);
+        insert(
+            &mut spec,
+            "indicator",
+            json!({"metadata": metadata, "spec": indicator}),
+        );
+    }
     let kind = sli.get().map(|sli| &sli.kind);
     let mut objectives = Vec::new();
     let mut objective_extensions = Vec::new();
@@ -955,11 +965,10 @@ fn part_document(
     insert(&mut extensions, "objectives", objective_extensions);
     insert(&mut extensions, "partOf", slo.name.clone());
     insert(&mut extensions, "positions", positions.to_vec());
-    let le = nines_core::ratio::format_decimal(bucket.as_secs_f64(), 6);
     document(
         "SLO",
         metadata(
-            &suggest_name(&format!("{written_name}-le-{le}")),
+            &part_name,
             slo.display_name.as_deref(),
             &slo.labels,
             &Labels::new(),
