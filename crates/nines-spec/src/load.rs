@@ -211,6 +211,7 @@ pub fn load_sources(sources: &[Source]) -> Loaded {
         }
     }
     let mut openslo = formats::openslo::Collector::default();
+    let mut side: Vec<(Arc<str>, String)> = Vec::new();
     for (file, documents) in &parsed {
         for document in expand_lists(documents) {
             loaded.documents += 1;
@@ -229,11 +230,51 @@ pub fn load_sources(sources: &[Source]) -> Loaded {
                 Format::Pyrra => {
                     formats::pyrra::decode_document(&mut cx, document, &mut loaded.catalog)
                 }
-                Format::OpenSlo => openslo.add(&mut cx, document),
+                Format::OpenSlo => {
+                    openslo.add(&mut cx, document);
+                    if let Some(text) = formats::openslo::side_documents(document) {
+                        side.push((file.clone(), text.to_string()));
+                    }
+                }
             }
         }
     }
     openslo.finish(&mut loaded.diagnostics, &mut loaded.catalog);
+    // The nines/v1 documents a conversion to OpenSLO kept in a Service annotation.
+    for (file, text) in side {
+        match yaml::parse_documents(&text) {
+            Ok(documents) => {
+                for document in &documents {
+                    let mut cx = Cx::new(file.clone(), "nines", &mut loaded.diagnostics);
+                    if let Some(Format::Native) = formats::detect(&mut cx, document) {
+                        formats::native::decode_document(&mut cx, document, &mut loaded.catalog);
+                    } else {
+                        cx.report(
+                            Rule::UnknownKind,
+                            document,
+                            format!(
+                                "the `{}` annotation holds only nines/v1 documents",
+                                formats::openslo::DOCUMENTS
+                            ),
+                        );
+                    }
+                }
+            }
+            Err(error) => loaded.diagnostics.push(Diagnostic::new(
+                Rule::YamlSyntax,
+                nines_core::model::Location::new(
+                    file.clone(),
+                    error.position.line,
+                    error.position.column,
+                ),
+                format!(
+                    "in the `{}` annotation: {}",
+                    formats::openslo::DOCUMENTS,
+                    error.message
+                ),
+            )),
+        }
+    }
     resolve::resolve(&mut loaded.catalog, &mut loaded.diagnostics);
     diag::sort(&mut loaded.diagnostics);
     loaded

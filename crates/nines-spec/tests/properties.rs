@@ -4,9 +4,10 @@ use nines_core::expr::Filter;
 use nines_core::model::{
     Action, Alerting, Approval, Budgeting, BurnRateWindow, BurnThreshold, CalendarUnit, Catalog,
     Composite, CompositeMember, Condition, Counted, CreditTier, DEFAULT_OBJECTIVE,
-    ErrorBudgetPolicy, EventSource, Exclusion, Indicator, Labels, MemberSource, NotificationTarget,
-    Objective, ObjectiveThreshold, Op, Origin, Ownership, PolicyState, PromQuery, PrometheusSource,
-    RawKind, Recurrence, Review, Schedule, Service, Sla, Sli, SliKind, SliRef, Slo, Window,
+    ErrorBudgetPolicy, EventSource, Exclusion, Indicator, Labels, MemberSource, NoDataAlert,
+    NotificationTarget, Objective, ObjectiveThreshold, Op, Origin, Ownership, PolicyState,
+    PromQuery, PrometheusSource, RawKind, Recurrence, Review, Schedule, Service, Sla, Sli, SliKind,
+    SliRef, Slo, Window,
 };
 use nines_core::{Duration, Ratio};
 use nines_spec::convert::{Target, convert};
@@ -254,22 +255,40 @@ fn alerting() -> impl Strategy<Value = Alerting> {
         any::<bool>(),
         proptest::option::of("[A-Z][a-zA-Z]{2,10}"),
         proptest::option::of("https://runbooks/[a-z]{1,8}"),
+        (
+            any::<bool>(),
+            proptest::option::of("[A-Z][a-zA-Z]{2,10}"),
+            proptest::option::of(prop::sample::select(vec!["page", "critical"])),
+        ),
     )
-        .prop_map(|(disabled, windows, notify, name, runbook)| Alerting {
-            disabled: disabled && windows.is_empty(),
-            windows,
-            notify: if notify {
-                vec!["oncall".to_string()]
-            } else {
-                Vec::new()
+        .prop_map(
+            |(
+                disabled,
+                windows,
+                notify,
+                name,
+                runbook,
+                (no_data_off, no_data_name, no_data_severity),
+            )| Alerting {
+                disabled: disabled && windows.is_empty(),
+                windows,
+                notify: if notify {
+                    vec!["oncall".to_string()]
+                } else {
+                    Vec::new()
+                },
+                runbook,
+                dashboard: None,
+                labels: Labels::new(),
+                annotations: Labels::new(),
+                name,
+                no_data: NoDataAlert {
+                    disabled: no_data_off,
+                    name: no_data_name,
+                    severity: no_data_severity.map(str::to_string),
+                },
             },
-            runbook,
-            dashboard: None,
-            labels: Labels::new(),
-            annotations: Labels::new(),
-            name,
-            no_data: Default::default(),
-        })
+        )
 }
 
 fn ownership() -> impl Strategy<Value = Ownership> {

@@ -265,3 +265,103 @@ fn an_empty_alert_name_never_reaches_the_rules() {
     let path = directory.write("rules.yaml", &run.stdout);
     assert!(promtool_check(&path).status.success());
 }
+
+/// A Pyrra v0.10 SLO on `http_requests_total{job="web"}` with the given `alerting` block.
+fn pyrra_spec(alerting: &str) -> String {
+    format!(
+        "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: web-requests\n  labels:\n    pyrra.dev/service: web\nspec:\n  target: \"99.5\"\n  window: 28d\n  indicator:\n    ratio:\n      errors:\n        metric: http_requests_total{{job=\"web\",code=~\"5..\"}}\n      total:\n        metric: http_requests_total{{job=\"web\"}}\n{alerting}"
+    )
+}
+
+fn generate_pyrra(alerting: &str) -> String {
+    let directory = TempDir::new();
+    directory.write("web.yaml", &pyrra_spec(alerting));
+    let run = Nines::new()
+        .args(["generate", "prometheus"])
+        .arg(directory.path())
+        .run();
+    assert_eq!(run.status, 0, "{run:?}");
+    assert!(!run.stderr.contains("is ignored"), "{}", run.stderr);
+    let path = directory.write("rules.yaml", &run.stdout);
+    assert!(promtool_check(&path).status.success(), "{}", run.stdout);
+    run.stdout
+}
+
+/// The text of the alert rule named `name` in `rules`, up to the next rule.
+fn alert_rule<'a>(rules: &'a str, name: &str) -> &'a str {
+    let start = rules
+        .find(&format!("alert: {name}\n"))
+        .unwrap_or_else(|| panic!("no alert {name} in\n{rules}"));
+    let rest = &rules[start..];
+    let end = rest[1..]
+        .find("- alert:")
+        .or_else(|| rest[1..].find("- record:"));
+    end.map_or(rest, |end| &rest[..end + 1])
+}
+
+#[test]
+fn pyrra_absent_name_and_severities_reach_the_no_data_alert() {
+    // issue 8.5: the Pyrra decoder dropped `absent`, `absentName` and `severities.absent`.
+    let rules = generate_pyrra(
+        "  alerting:\n    absentName: WebMetricsMissing\n    severities:\n      absent: ticket\n      fastBurn: page\n",
+    );
+    let absent = alert_rule(&rules, "WebMetricsMissing");
+    assert!(
+        absent.contains("absent(http_requests_total{job=\"web\"})"),
+        "{absent}"
+    );
+    assert!(absent.contains("severity: ticket"), "{absent}");
+    assert!(!rules.contains("alert: SLOMetricAbsent"), "{rules}");
+    // `fastBurn` relabels Pyrra's fastest tier (1h/5m) only.
+    assert!(rules.contains("severity: page"), "{rules}");
+    assert!(
+        rules.contains("severity: critical"),
+        "mediumBurn keeps Pyrra's default: {rules}"
+    );
+}
+
+#[test]
+fn pyrra_absent_false_drops_only_the_absent_alert() {
+    // issue 8.5: Pyrra `absent: false` switches the absent alert off, burn rates stay.
+    let rules = generate_pyrra("  alerting:\n    absent: false\n");
+    assert!(!rules.contains("absent("), "{rules}");
+    assert!(
+        rules.contains("ErrorBudgetBurn"),
+        "burn-rate alerts stay: {rules}"
+    );
+    // Without an `alerting` block Pyrra's default applies: the absent alert, named and
+    // labelled as Pyrra names and labels it.
+    let rules = generate_pyrra("");
+    let absent = alert_rule(&rules, "SLOMetricAbsent");
+    assert!(absent.contains("severity: critical"), "{absent}");
+}
+
+#[test]
+fn a_pyrra_absent_alert_survives_conversion_to_nines() {
+    // issue 8.5: `nines convert --to nines` of a Pyrra spec kept no trace of `absentName`
+    // and `absent: false`; the nines/v1 `alerting.noDataAlert` carries them.
+    let directory = TempDir::new();
+    directory.write(
+        "web.yaml",
+        &pyrra_spec("  alerting:\n    absentName: WebMetricsMissing\n    severities:\n      absent: ticket\n"),
+    );
+    let converted = Nines::new()
+        .args(["convert", "--to", "nines"])
+        .arg(directory.path().join("web.yaml"))
+        .run();
+    assert_eq!(converted.status, 0, "{converted:?}");
+    assert!(
+        converted.stdout.contains("noDataAlert"),
+        "{}",
+        converted.stdout
+    );
+    let native = TempDir::new();
+    native.write("web.yaml", &converted.stdout);
+    let run = Nines::new()
+        .args(["generate", "prometheus"])
+        .arg(native.path())
+        .run();
+    assert_eq!(run.status, 0, "{run:?}");
+    let absent = alert_rule(&run.stdout, "WebMetricsMissing");
+    assert!(absent.contains("severity: ticket"), "{absent}");
+}

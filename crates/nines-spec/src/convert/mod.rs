@@ -27,6 +27,11 @@ pub struct Output {
     pub name: String,
     /// The documents, in order.
     pub documents: Vec<Value>,
+    /// `nines/v1` documents the target format has no kind for (SLAs and error budget
+    /// policies in OpenSLO output): a side file `<name>.nines.yaml` beside `<name>.yaml`,
+    /// or, in one stream, the [`crate::formats::openslo::DOCUMENTS`] annotation of an
+    /// OpenSLO Service, so that the stream holds only the target format.
+    pub side: Vec<Value>,
 }
 
 /// Something the target format could not express as such.
@@ -57,12 +62,70 @@ impl Conversion {
     }
     /// Every document as one multi-document YAML text.
     pub fn render(&self) -> String {
-        let documents: Vec<Value> = self
-            .outputs
-            .iter()
-            .flat_map(|output| output.documents.iter().cloned())
-            .collect();
-        crate::emit::documents(None, &documents)
+        self.render_with(None)
+    }
+
+    /// Every document as one multi-document YAML text under a `#` comment `header`. The
+    /// side documents ride in the [`crate::formats::openslo::DOCUMENTS`] annotation of
+    /// their output's Service (the first Service for shared ones), never as documents of
+    /// their own: the stream is pure target format.
+    pub fn render_with(&self, header: Option<&str>) -> String {
+        let mut documents: Vec<Value> = Vec::new();
+        // Side documents by the index of the Service document that carries them.
+        let mut carried: Vec<(usize, Vec<Value>)> = Vec::new();
+        let mut homeless: Vec<Value> = Vec::new();
+        for output in &self.outputs {
+            let start = documents.len();
+            documents.extend(output.documents.iter().cloned());
+            let service =
+                (start..documents.len()).find(|index| documents[*index]["kind"] == "Service");
+            match service {
+                Some(index) => carried.push((index, output.side.clone())),
+                None => homeless.extend(output.side.iter().cloned()),
+            }
+        }
+        match carried.first_mut() {
+            Some((_, side)) => side.extend(homeless),
+            // Nothing to attach them to (no service at all): written as they are.
+            None => documents.extend(homeless),
+        }
+        for (index, side) in carried {
+            if !side.is_empty() {
+                attach_side(&mut documents[index], &side);
+            }
+        }
+        crate::emit::documents(header, &documents)
+    }
+
+    /// The files of `--out-dir`: each output as `<name>.yaml` and its side documents as
+    /// `<name>.nines.yaml`, file stem first.
+    pub fn files(&self) -> Vec<(String, &[Value])> {
+        let mut files = Vec::new();
+        for output in &self.outputs {
+            if !output.documents.is_empty() {
+                files.push((output.name.clone(), output.documents.as_slice()));
+            }
+            if !output.side.is_empty() {
+                files.push((format!("{}.nines", output.name), output.side.as_slice()));
+            }
+        }
+        files
+    }
+}
+
+/// Adds `side` to `document`'s metadata as the side documents annotation.
+fn attach_side(document: &mut Value, side: &[Value]) {
+    let text = crate::emit::documents(None, side);
+    if let Some(metadata) = document.get_mut("metadata").and_then(Value::as_object_mut) {
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Some(annotations) = annotations.as_object_mut() {
+            annotations.insert(
+                crate::formats::openslo::DOCUMENTS.to_string(),
+                Value::String(text),
+            );
+        }
     }
 }
 

@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 use nines_core::model::{
     Action, Alerting, Approval, Budgeting, BurnRateWindow, BurnThreshold, Catalog, Composite,
     Condition, DEFAULT_OBJECTIVE, ErrorBudgetPolicy, Exclusion, Indicator, Labels, MemberSource,
-    NotificationTarget, Objective, Op, Ownership, PromQuery, RawKind, Recurrence, Review, Schedule,
-    Service, Sla, Sli, SliKind, SliRef, Slo, Window,
+    NoDataAlert, NotificationTarget, Objective, Op, Ownership, PromQuery, RawKind, Recurrence,
+    Review, Schedule, Service, Sla, Sli, SliKind, SliRef, Slo, Window,
 };
 use nines_core::{Duration, Ratio};
 
@@ -74,6 +74,7 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
         conversion.outputs.push(Output {
             name: service_name,
             documents: vec![document],
+            side: Vec::new(),
         });
     }
     let mut shared = Vec::new();
@@ -106,6 +107,7 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
         conversion.outputs.push(Output {
             name: "policies".to_string(),
             documents: shared,
+            side: Vec::new(),
         });
     }
 }
@@ -510,6 +512,15 @@ pub(super) fn alerting_value(
         insert(&mut map, "enabled", false);
     }
     insert_some(&mut map, "name", alerting.name.clone());
+    if alerting.no_data != NoDataAlert::default() {
+        let mut own = Map::new();
+        if alerting.no_data.disabled {
+            insert(&mut own, "enabled", false);
+        }
+        insert_some(&mut own, "name", alerting.no_data.name.clone());
+        insert_some(&mut own, "severity", alerting.no_data.severity.clone());
+        insert(&mut map, "noDataAlert", own);
+    }
     if with_rows && !alerting.windows.is_empty() {
         insert(
             &mut map,

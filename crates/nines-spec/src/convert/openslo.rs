@@ -19,7 +19,7 @@ use nines_core::{Duration, Ratio};
 
 use super::native;
 use super::{Conversion, Output};
-use crate::formats::openslo::{EXTENSIONS, default_row_name};
+use crate::formats::openslo::{DOCUMENTS, EXTENSIONS, default_row_name};
 
 fn insert(map: &mut Map<String, Value>, key: &str, value: impl Into<Value>) {
     map.insert(key.to_string(), value.into());
@@ -104,6 +104,7 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
     let slo_names = shared_slo_names(catalog);
     for service_name in catalog.service_names() {
         let mut documents = Vec::new();
+        let mut side = Vec::new();
         if let Some(service) = catalog.service(&service_name) {
             documents.push(service_document(service));
         } else {
@@ -115,7 +116,7 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
             }
         }
         for slo in catalog.slos_of(&service_name) {
-            documents.push(slo_document(
+            documents.extend(slo_document(
                 catalog, slo, &sli_names, &slo_names, conversion,
             ));
         }
@@ -127,15 +128,16 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
             conversion.note(
                 &sla.origin,
                 format!(
-                    "SLA `{}/{}` has no OpenSLO kind: written as a nines/v1 SLA document",
+                    "SLA `{}/{}` has no OpenSLO kind: kept as a nines/v1 SLA document (the `{DOCUMENTS}` annotation of the Service, or {service_name}.nines.yaml with --out-dir)",
                     sla.service, sla.name
                 ),
             );
-            documents.push(native::sla_document(sla));
+            side.push(native::sla_document(sla));
         }
         conversion.outputs.push(Output {
             name: service_name,
             documents,
+            side,
         });
     }
     let mut shared = Vec::new();
@@ -179,14 +181,16 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
             spec,
         ));
     }
+    let mut side = Vec::new();
     for policy in &catalog.policies {
-        conversion.note(&policy.origin, format!("error budget policy `{}` has no OpenSLO kind: written as a nines/v1 ErrorBudgetPolicy document", policy.name));
-        shared.push(native::policy_document(policy));
+        conversion.note(&policy.origin, format!("error budget policy `{}` has no OpenSLO kind: kept as a nines/v1 ErrorBudgetPolicy document (the `{DOCUMENTS}` annotation of the first Service, or shared.nines.yaml with --out-dir)", policy.name));
+        side.push(native::policy_document(policy));
     }
-    if !shared.is_empty() {
+    if !shared.is_empty() || !side.is_empty() {
         conversion.outputs.push(Output {
             name: "shared".to_string(),
             documents: shared,
+            side,
         });
     }
 }
@@ -293,7 +297,7 @@ fn histogram_queries(histogram: &str, threshold: Duration) -> (PromQuery, PromQu
 }
 
 /// The spec of an SLI and the extensions it needs.
-fn sli_spec(sli: &Sli) -> (Map<String, Value>, Map<String, Value>) {
+fn sli_spec(sli: &Sli, bucket: Option<Duration>) -> (Map<String, Value>, Map<String, Value>) {
     let mut spec = Map::new();
     let mut extensions = Map::new();
     insert_some(&mut spec, "description", sli.description.clone());
@@ -332,7 +336,7 @@ fn sli_spec(sli: &Sli) -> (Map<String, Value>, Map<String, Value>) {
                         insert(&mut prom_ext, "nativeHistogram", true);
                     }
                     insert(&mut extensions, "prometheus", prom_ext);
-                    let (good, total) = histogram_queries(histogram, *threshold);
+                    let (good, total) = histogram_queries(histogram, bucket.unwrap_or(*threshold));
                     (
                         "good",
                         Some(metric_source(&good, data_source.as_deref())),
@@ -482,8 +486,16 @@ fn sli_spec(sli: &Sli) -> (Map<String, Value>, Map<String, Value>) {
 }
 
 /// `{metadata, spec}` of an SLI, named `name`.
-fn sli_object(sli: &Sli, name: &str, mut extra: Map<String, Value>) -> (Value, Value) {
-    let (spec, mut extensions) = sli_spec(sli);
+/// `bucket` replaces the latency threshold in the histogram queries only (the SLI's own
+/// threshold stays in the extensions): an SLO split by threshold counts each part's
+/// objectives in their own `le` bucket.
+fn sli_object(
+    sli: &Sli,
+    name: &str,
+    mut extra: Map<String, Value>,
+    bucket: Option<Duration>,
+) -> (Value, Value) {
+    let (spec, mut extensions) = sli_spec(sli, bucket);
     extensions.append(&mut extra);
     (
         metadata(
@@ -514,7 +526,7 @@ fn sli_document(
             insert(&mut extra, "name", name);
         }
     }
-    let (metadata, spec) = sli_object(sli, &written, extra);
+    let (metadata, spec) = sli_object(sli, &written, extra, None);
     json!({"apiVersion": "openslo/v1", "kind": "SLI", "metadata": metadata, "spec": spec})
 }
 
@@ -524,6 +536,35 @@ fn indicator_fields(
     slo: &Slo,
     names: &HashMap<(Option<String>, String), String>,
 ) {
+    indicator_fields_at(map, sli, slo, names, None);
+}
+
+/// The indicator of an SLO whose histogram queries count in the `bucket` (`le`) bucket
+/// when it is not the SLI's own threshold; a named SLI is then written inline, its name
+/// kept in the extensions so that nines reads the reference back.
+fn indicator_fields_at(
+    map: &mut Map<String, Value>,
+    sli: &SliRef,
+    slo: &Slo,
+    names: &HashMap<(Option<String>, String), String>,
+    bucket: Option<Duration>,
+) -> Option<String> {
+    if let (Some(bucket), SliRef::Named { name, resolved }) = (bucket, sli)
+        && let Some(resolved) = resolved
+    {
+        let written = names
+            .get(&(Some(slo.service.clone()), name.clone()))
+            .or_else(|| names.get(&(None, name.clone())))
+            .cloned()
+            .unwrap_or_else(|| name.clone());
+        let (metadata, spec) = sli_object(resolved, &written, Map::new(), Some(bucket));
+        insert(
+            map,
+            "indicator",
+            json!({"metadata": metadata, "spec": spec}),
+        );
+        return Some(written);
+    }
     match sli {
         SliRef::Named { name, .. } => {
             let written = names
@@ -536,7 +577,7 @@ fn indicator_fields(
         SliRef::Inline(inline) => {
             // An unnamed inline SLI takes its SLO's (nines) name, which reads back as unnamed.
             let name = inline.name.clone().unwrap_or_else(|| slo.name.clone());
-            let (metadata, spec) = sli_object(inline, &name, Map::new());
+            let (metadata, spec) = sli_object(inline, &name, Map::new(), bucket);
             insert(
                 map,
                 "indicator",
@@ -544,6 +585,7 @@ fn indicator_fields(
             );
         }
     }
+    None
 }
 
 fn time_window(window: &Window) -> Value {
@@ -624,7 +666,7 @@ fn slo_document(
     names: &HashMap<(Option<String>, String), String>,
     slo_names: &HashMap<String, usize>,
     conversion: &mut Conversion,
-) -> Value {
+) -> Vec<Value> {
     let service = catalog
         .service(&slo.service)
         .cloned()
@@ -633,15 +675,31 @@ fn slo_document(
     let mut extensions = Map::new();
     insert_some(&mut spec, "description", slo.description.clone());
     insert(&mut spec, "service", slo.service.clone());
+    let split = threshold_groups(slo);
+    let own_bucket = match slo.sli().map(|sli| &sli.kind) {
+        Some(SliKind::Latency { threshold }) => Some(*threshold),
+        _ => None,
+    };
     let mut objectives = Vec::new();
     let mut objective_extensions = Vec::new();
     match &slo.indicator {
         Indicator::Sli(sli) => {
-            indicator_fields(&mut spec, sli, slo, names);
+            let primary = split.as_ref().map(|groups| &groups[0]);
+            let bucket =
+                primary.and_then(|(bucket, _)| (Some(*bucket) != own_bucket).then_some(*bucket));
+            if let Some(reference) = indicator_fields_at(&mut spec, sli, slo, names, bucket) {
+                insert(&mut extensions, "indicatorRef", reference);
+            }
+            if let Some((_, positions)) = primary {
+                insert(&mut extensions, "positions", positions.clone());
+            }
             let kind = sli.get().map(|sli| &sli.kind);
             let single_default =
                 slo.objectives.len() == 1 && slo.objectives[0].name == DEFAULT_OBJECTIVE;
-            for objective in &slo.objectives {
+            for (position, objective) in slo.objectives.iter().enumerate() {
+                if primary.is_some_and(|(_, positions)| !positions.contains(&position)) {
+                    continue;
+                }
                 let (fields, mut extension) = objective_fields(objective, slo, kind);
                 let derived = if single_default {
                     DEFAULT_OBJECTIVE.to_string()
@@ -652,7 +710,9 @@ fn slo_document(
                         .map(suggest_name)
                         .unwrap_or_default()
                 };
-                if objective.name != derived {
+                // A part of a split SLO may hold one objective, which would read back as
+                // `default`: its name is always written.
+                if objective.name != derived || split.is_some() {
                     extension.insert("name".to_string(), Value::String(objective.name.clone()));
                 }
                 objectives.push(Value::Object(fields));
@@ -780,8 +840,13 @@ fn slo_document(
                 .collect::<Vec<_>>(),
         );
     }
-    if !extensions.is_empty() {
-        let keys: Vec<&str> = extensions.keys().map(String::as_str).collect();
+    // `positions` is bookkeeping of a split SLO, said in its own note.
+    let keys: Vec<&str> = extensions
+        .keys()
+        .map(String::as_str)
+        .filter(|key| *key != "positions")
+        .collect();
+    if !keys.is_empty() {
         conversion.note(
             &slo.origin,
             format!(
@@ -797,13 +862,116 @@ fn slo_document(
     } else {
         slo.name.clone()
     };
-    document(
+    let mut written = vec![document(
         "SLO",
         metadata(
             &written_name,
             slo.display_name.as_deref(),
             &slo.labels,
             &slo.annotations,
+            extensions,
+        ),
+        spec,
+    )];
+    if let (Some(groups), Indicator::Sli(sli)) = (&split, &slo.indicator) {
+        for (bucket, positions) in &groups[1..] {
+            written.push(part_document(slo, sli, &written_name, *bucket, positions));
+        }
+        conversion.note(
+            &slo.origin,
+            format!(
+                "SLO `{}`: its objectives have {} latency thresholds; OpenSLO counts one `le` bucket per SLO, so it is written as {} SLOs, one per threshold (nines reads them back as one)",
+                slo.qualified_name(),
+                groups.len(),
+                groups.len()
+            ),
+        );
+    }
+    written
+}
+
+/// The objectives of a latency SLO grouped by the histogram bucket (`le`) each one counts
+/// in, the group of the SLI's own threshold first, or `None` when one bucket serves all
+/// (or the SLI has no histogram, whose queries cannot be moved to another bucket).
+fn threshold_groups(slo: &Slo) -> Option<Vec<(Duration, Vec<usize>)>> {
+    let sli = slo.sli()?;
+    let SliKind::Latency { threshold } = &sli.kind else {
+        return None;
+    };
+    sli.prometheus.as_ref()?.histogram.as_ref()?;
+    let mut groups: Vec<(Duration, Vec<usize>)> = vec![(*threshold, Vec::new())];
+    for (position, objective) in slo.objectives.iter().enumerate() {
+        let bucket = objective.threshold.as_ref().map_or(*threshold, |own| {
+            Duration::from_millis((own.value * 1000.0).round().max(0.0) as u64)
+        });
+        match groups.iter_mut().find(|(known, _)| *known == bucket) {
+            Some((_, positions)) => positions.push(position),
+            None => groups.push((bucket, vec![position])),
+        }
+    }
+    groups.retain(|(_, positions)| !positions.is_empty());
+    (groups.len() > 1).then_some(groups)
+}
+
+/// One more OpenSLO SLO for the objectives of a split SLO that count in `bucket`: the
+/// same service, window and budgeting, an indicator whose good query names its own
+/// `le`, and `partOf` in the extensions so that nines reads the parts back as one SLO.
+fn part_document(
+    slo: &Slo,
+    sli: &SliRef,
+    written_name: &str,
+    bucket: Duration,
+    positions: &[usize],
+) -> Value {
+    let mut spec = Map::new();
+    let mut extensions = Map::new();
+    insert_some(&mut spec, "description", slo.description.clone());
+    insert(&mut spec, "service", slo.service.clone());
+    let le = nines_core::ratio::format_decimal(bucket.as_secs_f64(), 6);
+    let part_name = suggest_name(&format!("{written_name}-le-{le}"));
+    // The part's indicator is the SLI at this threshold, named after the part: nines
+    // reads the SLI from the whole, other tools read this one as it stands.
+    if let Some(resolved) = sli.get() {
+        let mut at_bucket = resolved.clone();
+        at_bucket.kind = SliKind::Latency { threshold: bucket };
+        let (metadata, indicator) = sli_object(&at_bucket, &part_name, Map::new(), None);
+        insert(
+            &mut spec,
+            "indicator",
+            json!({"metadata": metadata, "spec": indicator}),
+        );
+    }
+    let kind = sli.get().map(|sli| &sli.kind);
+    let mut objectives = Vec::new();
+    let mut objective_extensions = Vec::new();
+    for position in positions {
+        let objective = &slo.objectives[*position];
+        let (fields, mut extension) = objective_fields(objective, slo, kind);
+        extension.insert("name".to_string(), Value::String(objective.name.clone()));
+        objectives.push(Value::Object(fields));
+        objective_extensions.push(Value::Object(extension));
+    }
+    insert(&mut spec, "timeWindow", time_window(&slo.window));
+    insert(
+        &mut spec,
+        "budgetingMethod",
+        match slo.budgeting {
+            Budgeting::Occurrences => "Occurrences",
+            Budgeting::Timeslices { .. } => "Timeslices",
+            Budgeting::RatioTimeslices { .. } => "RatioTimeslices",
+        },
+    );
+    insert(&mut spec, "objectives", objectives);
+    insert(&mut extensions, "objectives", objective_extensions);
+    insert(&mut extensions, "partOf", slo.name.clone());
+    insert(&mut extensions, "positions", positions.to_vec());
+    document(
+        "SLO",
+        metadata(
+            &part_name,
+            slo.display_name.as_deref(),
+            &slo.labels,
+            &Labels::new(),
             extensions,
         ),
         spec,

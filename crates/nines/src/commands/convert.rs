@@ -44,21 +44,15 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Status> {
         }
     );
     match &args.out_dir {
-        None => output::data(&nines_spec::emit::documents(
-            Some(&header),
-            &conversion
-                .outputs
-                .iter()
-                .flat_map(|o| o.documents.iter().cloned())
-                .collect::<Vec<_>>(),
-        )),
+        // One stream of the target format only: what it cannot hold rides in annotations.
+        None => output::data(&conversion.render_with(Some(&header))),
         Some(directory) => {
             std::fs::create_dir_all(directory).map_err(|error| {
                 anyhow::anyhow!("cannot create {}: {error}", directory.display())
             })?;
-            for output_file in &conversion.outputs {
-                let path = directory.join(format!("{}.yaml", output_file.name));
-                let text = nines_spec::emit::documents(Some(&header), &output_file.documents);
+            for (stem, documents) in conversion.files() {
+                let path = directory.join(format!("{stem}.yaml"));
+                let text = nines_spec::emit::documents(Some(&header), documents);
                 std::fs::write(&path, text)
                     .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?;
                 output::message(&format!("wrote {}", path.display()));

@@ -4,7 +4,7 @@ use nines_core::expr::Filter;
 use nines_core::model::{
     Action, Alerting, Approval, Budgeting, BurnRateWindow, BurnThreshold, CalendarUnit, Catalog,
     Composite, CompositeMember, Condition, Counted, CreditTier, DEFAULT_OBJECTIVE,
-    ErrorBudgetPolicy, EventSource, Exclusion, FieldUnit, Indicator, MemberSource,
+    ErrorBudgetPolicy, EventSource, Exclusion, FieldUnit, Indicator, MemberSource, NoDataAlert,
     NotificationTarget, Objective, ObjectiveThreshold, Op, Ownership, PolicyState, PromQuery,
     PrometheusSource, RawKind, Recurrence, Review, Schedule, Service, Sla, Sli, SliKind, SliRef,
     Slo, Window,
@@ -95,6 +95,7 @@ const OBJECTIVE_FIELDS: &[&str] = &[
 const ALERTING_FIELDS: &[&str] = &[
     "enabled",
     "name",
+    "noDataAlert",
     "windows",
     "notify",
     "runbook",
@@ -1429,6 +1430,26 @@ pub(crate) fn alerting(cx: &mut Cx<'_>, node: &Node) -> Option<Alerting> {
         for item in list(cx, windows, "windows") {
             alerting.windows.extend(window_row(cx, item));
         }
+    }
+    if let Some(node) = fields.get("noDataAlert") {
+        let own = Fields::open(
+            cx,
+            node,
+            "alerting.noDataAlert",
+            &["enabled", "name", "severity"],
+        )?;
+        alerting.no_data = NoDataAlert {
+            disabled: own
+                .get("enabled")
+                .and_then(|node| boolean(cx, node, "enabled"))
+                .is_some_and(|enabled| !enabled),
+            name: own
+                .get("name")
+                .and_then(|node| string(cx, node, "noDataAlert.name")),
+            severity: own
+                .get("severity")
+                .and_then(|node| string(cx, node, "noDataAlert.severity")),
+        };
     }
     Some(alerting)
 }

@@ -27,6 +27,20 @@ use crate::yaml::Node;
 /// The annotation carrying what OpenSLO cannot express.
 pub const EXTENSIONS: &str = "nines.dev/extensions";
 
+/// The text of the [`DOCUMENTS`] annotation of an OpenSLO document, if any.
+pub fn side_documents(document: &Node) -> Option<&str> {
+    document
+        .get("metadata")?
+        .get("annotations")?
+        .get(DOCUMENTS)?
+        .as_scalar()
+}
+
+/// The annotation of an OpenSLO Service that carries `nines/v1` documents OpenSLO has no
+/// kind for (SLAs, error budget policies), as YAML text, so that a converted stream stays
+/// pure OpenSLO and reads back as the model it was written from.
+pub const DOCUMENTS: &str = "nines.dev/documents";
+
 /// The seven kinds of OpenSLO v1.
 pub const KINDS: &[&str] = &[
     "Service",
@@ -182,16 +196,26 @@ impl<'n> Collector<'n> {
                 catalog.slis.push((owner, sli));
             }
         }
+        let mut parts = Vec::new();
+        let mut positions = HashMap::new();
         for document in self
             .documents
             .iter()
             .filter(|document| document.kind == "SLO")
         {
             let mut cx = Cx::new(document.file.clone(), "openslo", diagnostics);
-            if let Some(slo) = decode_slo(&mut cx, document.node, &state, catalog) {
-                catalog.slos.push(slo);
+            let mut split = Split::default();
+            if let Some(slo) = decode_slo(&mut cx, document.node, &state, catalog, &mut split) {
+                match split.part_of.take() {
+                    Some(whole) => parts.push((slo, whole, split.positions)),
+                    None => {
+                        positions.insert((slo.service.clone(), slo.name.clone()), split.positions);
+                        catalog.slos.push(slo);
+                    }
+                }
             }
         }
+        merge_parts(catalog, parts, positions);
         // Alert policies and conditions are validated even when no SLO uses them.
         for document in &unique {
             let mut cx = Cx::new(document.file.clone(), "openslo", diagnostics);
@@ -206,6 +230,57 @@ impl<'n> Collector<'n> {
                 _ => {}
             }
         }
+    }
+}
+
+/// Where an SLO written by nines as several OpenSLO SLOs (one per latency threshold)
+/// belongs: the nines SLO it is part of and its objectives' positions in it.
+#[derive(Default)]
+struct Split {
+    part_of: Option<String>,
+    positions: Vec<usize>,
+}
+
+/// The SLO and positions of each part's whole, keyed by service and SLO name.
+type Positions = HashMap<(String, String), Vec<usize>>;
+
+/// Puts the objectives of each part of a split SLO back into its whole, in their
+/// original order; a part whose whole is not loaded stays an SLO of its own.
+fn merge_parts(
+    catalog: &mut Catalog,
+    parts: Vec<(Slo, String, Vec<usize>)>,
+    mut positions: Positions,
+) {
+    for (part, whole_name, part_positions) in parts {
+        let key = (part.service.clone(), whole_name.clone());
+        let Some(whole) = catalog
+            .slos
+            .iter_mut()
+            .find(|slo| slo.service == part.service && slo.name == whole_name)
+        else {
+            catalog.slos.push(part);
+            continue;
+        };
+        let whole_positions = positions.entry(key).or_default();
+        for (objective, position) in part.objectives.into_iter().zip(part_positions) {
+            whole.objectives.push(objective);
+            whole_positions.push(position);
+        }
+    }
+    for ((service, name), order) in positions {
+        let Some(slo) = catalog
+            .slos
+            .iter_mut()
+            .find(|slo| slo.service == service && slo.name == name)
+        else {
+            continue;
+        };
+        if order.len() != slo.objectives.len() {
+            continue;
+        }
+        let mut placed: Vec<_> = order.into_iter().zip(slo.objectives.drain(..)).collect();
+        placed.sort_by_key(|(position, _)| *position);
+        slo.objectives = placed.into_iter().map(|(_, objective)| objective).collect();
     }
 }
 
@@ -268,6 +343,8 @@ fn metadata(cx: &mut Cx<'_>, node: &Node) -> Option<Metadata> {
         .get("annotations")
         .map(|node| string_map(cx, node, "annotations"))
         .unwrap_or_default();
+    // Read by the loader as nines/v1 documents (see [`side_documents`]), not a label.
+    annotations.remove(DOCUMENTS);
     let extensions = annotations.remove(EXTENSIONS).and_then(|text| {
         let position = fields
             .get("annotations")
@@ -872,6 +949,9 @@ const OBJECTIVE_FIELDS: &[&str] = &[
     "compositeWeight",
 ];
 const SLO_EXTENSIONS: &[&str] = &[
+    "partOf",
+    "positions",
+    "indicatorRef",
     "owner",
     "approvers",
     "review",
@@ -892,6 +972,7 @@ fn decode_slo(
     root: &Node,
     state: &State<'_, '_>,
     catalog: &mut Catalog,
+    split: &mut Split,
 ) -> Option<Slo> {
     let meta = metadata(cx, root.get("metadata")?)?;
     let spec_node = root.get("spec")?;
@@ -1012,6 +1093,39 @@ fn decode_slo(
             }
         }
     };
+    // An SLO split by latency threshold writes a named SLI inline (its queries count in
+    // another bucket) and keeps the reference here.
+    let indicator_sli = match extensions.and_then(|extensions| extensions.get("indicatorRef")) {
+        Some(reference) if !composite => {
+            let sli_name = name(cx, reference, "indicatorRef")?;
+            match state.slis.get(&sli_name) {
+                Some(sli) => Some((
+                    SliRef::Named {
+                        name: sli_display_name(sli, &sli_name),
+                        resolved: Some(Box::new(sli.clone())),
+                    },
+                    false,
+                )),
+                None => {
+                    unresolved(cx, reference, "SLI", &sli_name, &state.names_of("SLI"));
+                    None
+                }
+            }
+        }
+        _ => indicator_sli,
+    };
+    if let Some(extensions) = extensions {
+        split.part_of = extensions
+            .get("partOf")
+            .and_then(|node| name(cx, node, "partOf"));
+        if let Some(node) = extensions.get("positions") {
+            split.positions = list(cx, node, "positions")
+                .iter()
+                .filter_map(|item| number(cx, item, "positions"))
+                .map(|position| position.max(0.0) as usize)
+                .collect();
+        }
+    }
     let objective_extensions: Vec<Node> = extensions
         .and_then(|extensions| extensions.get("objectives"))
         .map(|node| list(cx, node, "objectives").to_vec())

@@ -3,4 +3,4 @@
 mod decode;
 
 pub(crate) use decode::default_row_name;
-pub use decode::{Collector, EXTENSIONS, KINDS};
+pub use decode::{Collector, DOCUMENTS, EXTENSIONS, KINDS, side_documents};

@@ -29,11 +29,12 @@ const IGNORED_SPEC_FIELDS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Pyrra v0.10 alerting fields nines does not use.
-const IGNORED_ALERTING_FIELDS: &[(&str, &str)] = &[(
-    "severities",
-    "nines' alerts carry its own `severity` labels (page for the fast windows, ticket for the slow ones)",
-)];
+/// Pyrra's `alerting.severities` keys for the burn-rate tiers, in the order of
+/// [`pyrra_windows`] (its `alertSeverityLabel` window index 0 to 3).
+const SEVERITY_TIERS: [&str; 4] = ["fastBurn", "mediumBurn", "slowBurn", "longTermBurn"];
+
+/// The severity Pyrra gives its absent alert unless `severities.absent` says otherwise.
+const PYRRA_ABSENT_SEVERITY: &str = "critical";
 
 const INDICATORS: &[&str] = &["ratio", "latency", "latencyNative", "bool_gauge"];
 
@@ -217,16 +218,23 @@ fn decode(cx: &mut Cx<'_>, root: &Node) -> Option<Slo> {
         ..Alerting::default()
     };
     if let Some(node) = spec.get("alerting") {
-        let alert_fields = Fields::open_ignoring(
+        let alert_fields = Fields::open(
             cx,
             node,
             "alerting",
-            &["name", "disabled", "burnrates", "absent", "absentName"],
-            IGNORED_ALERTING_FIELDS,
+            &[
+                "name",
+                "disabled",
+                "burnrates",
+                "absent",
+                "absentName",
+                "severities",
+            ],
         )?;
         alerting.name = alert_fields
             .get("name")
-            .and_then(|node| string(cx, node, "name"));
+            .and_then(|node| string(cx, node, "name"))
+            .filter(|name| !name.is_empty());
         let disabled = alert_fields
             .get("disabled")
             .and_then(|node| boolean(cx, node, "disabled"))
@@ -235,11 +243,19 @@ fn decode(cx: &mut Cx<'_>, root: &Node) -> Option<Slo> {
             .get("burnrates")
             .and_then(|node| boolean(cx, node, "burnrates"))
             .unwrap_or(true);
-        for flag in ["absent"] {
-            if let Some(flag_node) = alert_fields.get(flag) {
-                let _ = boolean(cx, flag_node, flag);
-            }
+        // Pyrra: `absent` defaults to true; `absent: false` drops the absent alert only.
+        alerting.no_data.disabled = !alert_fields
+            .get("absent")
+            .and_then(|node| boolean(cx, node, "absent"))
+            .unwrap_or(true);
+        alerting.no_data.name = alert_fields
+            .get("absentName")
+            .and_then(|node| string(cx, node, "absentName"))
+            .filter(|name| !name.is_empty());
+        if let Some(node) = alert_fields.get("severities") {
+            severities(cx, node, &mut alerting);
         }
+        alerting.disabled = disabled || !burnrates;
         alerting.disabled = disabled || !burnrates;
     }
     if cx.error_count() > errors_before {
@@ -290,6 +306,32 @@ fn decode(cx: &mut Cx<'_>, root: &Node) -> Option<Slo> {
         exclusions: Vec::new(),
         no_data: None,
     })
+}
+
+/// Applies Pyrra's `alerting.severities` (v0.10): one `severity` label per burn-rate
+/// tier and one for the absent alert, which Pyrra labels `critical` when unset.
+fn severities(cx: &mut Cx<'_>, node: &Node, alerting: &mut Alerting) {
+    let mut known = SEVERITY_TIERS.to_vec();
+    known.push("absent");
+    let Some(fields) = Fields::open(cx, node, "alerting.severities", &known) else {
+        return;
+    };
+    for (index, tier) in SEVERITY_TIERS.iter().enumerate() {
+        let severity = fields
+            .get(tier)
+            .and_then(|node| string(cx, node, tier))
+            .filter(|severity| !severity.is_empty());
+        if let (Some(severity), Some(row)) = (severity, alerting.windows.get_mut(index)) {
+            row.severity = severity;
+        }
+    }
+    let absent = fields
+        .get("absent")
+        .and_then(|node| string(cx, node, "absent"))
+        .filter(|severity| !severity.is_empty());
+    // Without its own entry the absent alert stays `critical` in Pyrra even when
+    // `fastBurn` renames the most urgent tier, so say so rather than follow that tier.
+    alerting.no_data.severity = Some(absent.unwrap_or_else(|| PYRRA_ABSENT_SEVERITY.to_string()));
 }
 
 /// Parses `metric{...}` as a selector, reporting anything else.
