@@ -13,7 +13,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(deltas) = parse_counts(data, names, &nines_fuzz::window()) {
         for delta in deltas {
             assert!(
-                delta.good <= delta.valid,
+                i128::from(delta.good) <= i128::from(delta.valid),
                 "accepted good > valid: {delta:?}"
             );
         }

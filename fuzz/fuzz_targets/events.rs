@@ -12,7 +12,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok((deltas, _summary)) = parse_events(data, rules, &nines_fuzz::window()) {
         for delta in deltas {
             assert!(
-                delta.good <= delta.valid,
+                i128::from(delta.good) <= i128::from(delta.valid),
                 "events counted to an impossible delta {delta:?}"
             );
         }
