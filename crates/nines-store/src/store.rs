@@ -394,6 +394,19 @@ impl Store {
             .clone()
     }
 
+    /// Fills each report row's data quality with the events its SLI could not judge, as
+    /// counted here (issue 8.7): the one place the store's counts meet report rows.
+    pub fn note_unmeasured(&self, report: &mut nines_core::report::Report) {
+        let unmeasured = self.unmeasured();
+        report.note_unmeasured(|series| {
+            let counted = unmeasured.get(series)?;
+            Some(nines_core::report::UnmeasuredInfo {
+                missing_field: counted.missing_field,
+                wrong_type: counted.wrong_type,
+            })
+        });
+    }
+
     /// What the last load set aside (unreadable or out-of-range chunks).
     pub fn load_report(&self) -> LoadReport {
         self.loaded

@@ -81,14 +81,7 @@ async fn build_report(
 /// (issue 8.7).
 fn with_unmeasured(state: &AppState, mut report: Report) -> Report {
     if let Some(store) = state.store() {
-        let unmeasured = store.unmeasured();
-        report.note_unmeasured(|series| {
-            let counted = unmeasured.get(series)?;
-            Some(report::UnmeasuredInfo {
-                missing_field: counted.missing_field,
-                wrong_type: counted.wrong_type,
-            })
-        });
+        store.note_unmeasured(&mut report);
     }
     report
 }

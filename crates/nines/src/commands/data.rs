@@ -121,14 +121,7 @@ impl Data {
     /// counts files and backends do not count them.
     pub fn note_unmeasured(&self, report: &mut nines_core::report::Report) {
         if let Counts::Store(store) = &self.counts {
-            let unmeasured = store.unmeasured();
-            report.note_unmeasured(|series| {
-                let counted = unmeasured.get(series)?;
-                Some(nines_core::report::UnmeasuredInfo {
-                    missing_field: counted.missing_field,
-                    wrong_type: counted.wrong_type,
-                })
-            });
+            store.note_unmeasured(report);
         }
     }
 
