@@ -199,15 +199,25 @@ async fn the_token_is_checked_before_the_body_is_read() {
         .unwrap();
     let answer = String::from_utf8_lossy(&buffer[..read]);
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
-    // An authenticated body larger than the limit is refused from its declared length.
-    let (status, body) = server
-        .post("/api/v1/counts", &[], vec![b' '; 2 * 1024 * 1024])
-        .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (413, Some("body_too_large")),
-        "{body}"
-    );
+    // An authenticated body larger than the limit is refused from its declared length,
+    // again without a byte of it sent. (Over reqwest the client may still be writing the
+    // body when the server answers and closes, which ends in a broken pipe, not a status.)
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "POST /api/v1/counts HTTP/1.1\r\nhost: nines\r\nauthorization: Bearer {WRITE}\r\ncontent-length: {}\r\n\r\n",
+                2 * 1024 * 1024
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("the 413 comes before the body");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("body_too_large"), "{answer}");
     server.stop_within(Duration::from_secs(15)).await;
 }
 
