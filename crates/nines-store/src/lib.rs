@@ -13,8 +13,10 @@
 
 pub mod chunk;
 pub mod ingest;
+pub mod records;
 pub mod store;
 pub mod tiered;
 
+pub use records::{RecordOp, RecordTable};
 pub use store::{Applied, Batch, Compacted, Delta, LoadReport, Store, StoreConfig, StoreError};
 pub use tiered::TieredSource;

@@ -174,7 +174,7 @@ impl StoreError {
     }
 
     /// Sorts a redb error: I/O failures (the disk full above all) apart from the rest.
-    fn from_redb(error: redb::Error) -> StoreError {
+    pub(crate) fn from_redb(error: redb::Error) -> StoreError {
         match error {
             redb::Error::Io(io) if is_no_space(&io) => StoreError::NoSpace(io.to_string()),
             redb::Error::Io(io) => StoreError::Io(io.to_string()),
@@ -626,7 +626,7 @@ impl Store {
 
     /// Starts a transaction on the database, reopening it first when an I/O error closed
     /// it.
-    fn with_database<T, E: Into<redb::Error>>(
+    pub(crate) fn with_database<T, E: Into<redb::Error>>(
         &self,
         begin: impl Fn(&Database) -> Result<T, E>,
     ) -> Result<T, StoreError> {
@@ -655,7 +655,14 @@ impl Store {
     /// Closes the database after an I/O error, so the next write reopens it (redb
     /// refuses every transaction after one until then). What the file holds is what the
     /// in-memory view holds: a failed commit changed neither.
-    fn close_on_io<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+    /// The writer's lock: one write transaction at a time, counts or records.
+    pub(crate) fn lock_writer(&self) -> std::sync::MutexGuard<'_, WriterState> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    pub(crate) fn close_on_io<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         if let Err(error) = &result
             && error.needs_reopen()
         {
