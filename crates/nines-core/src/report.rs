@@ -904,6 +904,32 @@ pub fn gate_with(
         .filter(|status| status.slo.service == service)
     {
         slos.push(status.slo.qualified_name());
+        // Not measured (the backend failed) is neither healthy nor "no data": without the
+        // numbers there is no decision, and `--allow-no-data` does not change that.
+        if let Some(problem) = status
+            .objectives
+            .iter()
+            .find_map(|objective| objective.error.as_deref())
+        {
+            match &status.policy {
+                Some(policy) => blockers.push(Blocker {
+                    slo: status.slo.qualified_name(),
+                    policy: policy.policy.name.clone(),
+                    state: "not measured".to_string(),
+                    reason: Some(format!("backend error: {problem}")),
+                    actions: vec![
+                        "no decision without measurements: repair the backend or retry".to_string(),
+                    ],
+                    exempt: Vec::new(),
+                    no_data: false,
+                }),
+                None => without_data.push(format!(
+                    "{} not measured (backend error: {problem}); no policy, so not gated",
+                    status.slo.qualified_name()
+                )),
+            }
+            continue;
+        }
         let frozen_by_policy = status
             .policy
             .as_ref()

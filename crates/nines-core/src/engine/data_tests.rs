@@ -296,3 +296,46 @@ fn an_slo_without_a_policy_is_listed_not_gated_without_data() {
         ["never received data for shop/a (none in the last 28d); no policy, so not gated"]
     );
 }
+
+/// A source whose every read fails, as a Prometheus that is down.
+struct Failing;
+
+impl DataSource for Failing {
+    fn resolution(&self) -> Duration {
+        Duration::from_minutes(1)
+    }
+    fn intervals(
+        &self,
+        _series: &str,
+        _range: TimeRange,
+    ) -> Result<Vec<crate::source::Interval>, DataError> {
+        Err(DataError::Failed("connection refused".to_string()))
+    }
+}
+
+// `serve --prometheus`'s gate let releases through while the backend was down: an SLO
+// whose numbers could not be read closes the gate, even with `--allow-no-data`.
+#[test]
+fn a_backend_error_closes_the_gate_even_when_no_data_is_allowed() {
+    let guarded = with_policy(slo("a", 0.999, rolling(28), Budgeting::Occurrences), None);
+    let statuses = [status(&guarded, &Failing, T0)];
+    assert!(statuses[0].objectives[0].error.is_some());
+    for allow_no_data in [false, true] {
+        let decision = gate_with(&statuses, "shop", None, T0, GateOptions { allow_no_data });
+        assert!(!decision.allowed, "allow_no_data={allow_no_data}");
+        assert_eq!(decision.blockers[0].state, "not measured");
+        assert!(
+            decision.blockers[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("connection refused")
+        );
+    }
+    // Without a policy it is listed, not gated.
+    let bare = catalog(vec![slo("a", 0.999, rolling(28), Budgeting::Occurrences)]);
+    let statuses = [status(&bare, &Failing, T0)];
+    let decision = gate_with(&statuses, "shop", None, T0, GateOptions::default());
+    assert!(decision.allowed);
+    assert!(decision.without_data[0].contains("not measured"));
+}

@@ -76,7 +76,7 @@ pub(super) fn rolling(days: u64) -> Window {
     Window::rolling(Duration::from_days(days))
 }
 
-pub(super) fn status<'c>(catalog: &'c Catalog, source: &MemorySource, at: i64) -> SloStatus<'c> {
+pub(super) fn status<'c>(catalog: &'c Catalog, source: &dyn DataSource, at: i64) -> SloStatus<'c> {
     // Statuses borrow from their engine; in tests, letting the engine live forever keeps
     // each check a one-liner.
     let engine: &'c Engine<'c> = Box::leak(Box::new(Engine::new(catalog, Options::default())));
