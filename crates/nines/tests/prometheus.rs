@@ -806,6 +806,42 @@ fn a_failing_backend_is_a_backend_error_never_no_data_nor_exhaustion() {
         assert!(run.stderr.contains("backend error"), "{}", run.stderr);
         assert!(run.stderr.contains("cannot reach"), "{}", run.stderr);
     }
+    // A server reading the stopped backend refuses the gate too, with the error as the
+    // reason, even when asked to let SLOs without data through.
+    let reader = ServerProcess::start(
+        &[
+            "serve",
+            "--specs",
+            &spec,
+            "--data",
+            &directory.path().join("reader").display().to_string(),
+            "--listen",
+            "127.0.0.1:0",
+            "--prometheus",
+            &format!("http://127.0.0.1:{port}"),
+            "--prometheus-timeout",
+            "1s",
+        ],
+        &[("NINES_WRITE_TOKEN", "")],
+    );
+    let decision: Value = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/gate?service=healthy", reader.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(decision["allowed"], false, "{decision}");
+    assert_eq!(
+        decision["blockers"][0]["state"], "not measured",
+        "{decision}"
+    );
+    assert!(
+        decision["blockers"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("backend error"),
+        "{decision}"
+    );
 }
 
 #[test]
