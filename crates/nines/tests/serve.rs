@@ -756,6 +756,31 @@ fn sigterm_is_bounded_with_a_partial_request_open_and_refusals_log_their_code() 
 }
 
 #[test]
+fn a_sigterm_right_after_listening_is_a_graceful_shutdown() {
+    // The signal handlers used to be installed after "listening on" was logged, so a
+    // SIGTERM sent as soon as the line appeared could kill the process unannounced.
+    let directory = TempDir::new();
+    directory.write("specs/shop.yaml", SPEC);
+    let specs = directory.path().join("specs").display().to_string();
+    let data = directory.path().join("data").display().to_string();
+    let mut server = ServerProcess::start(
+        &[
+            "serve",
+            "--specs",
+            &specs,
+            "--data",
+            &data,
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[("NINES_WRITE_TOKEN", TOKEN)],
+    );
+    server.signal("TERM");
+    assert_eq!(server.wait(), Some(0), "{}", server.log());
+    assert!(server.log().contains("stopped"), "{}", server.log());
+}
+
+#[test]
 fn under_a_low_open_file_limit_idle_connections_do_not_stop_health_checks() {
     // issue 9.5: under a 1,024 open-file limit, 1,100 idle connections stopped the server
     // answering anyone, health checks included. Here the limit is 256 (soft and hard, so

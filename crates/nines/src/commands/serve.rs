@@ -314,32 +314,41 @@ pub fn serve(
                 return Ok(Status::Error);
             }
         };
+        let shutdown = shutdown_signal();
         ready(listener.local_addr()?);
-        nines_server::run(listener, state, shutdown_signal()).await?;
+        nines_server::run(listener, state, shutdown).await?;
         Ok(Status::Success)
     })
 }
 
-/// SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
+/// SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled: `serve` calls it before it says it is listening, so a
+/// SIGTERM sent right after "listening" is a graceful shutdown, not the default kill.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut terminate = match signal(SignalKind::terminate()) {
-            Ok(stream) => stream,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
+        let streams = signal(SignalKind::terminate())
+            .and_then(|terminate| Ok((terminate, signal(SignalKind::interrupt())?)));
+        async move {
+            match streams {
+                Ok((mut terminate, mut interrupt)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async move {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
