@@ -40,12 +40,15 @@ pub fn app(state: Arc<AppState>) -> Router {
     let limit = state.config.max_body_bytes;
     let routes = routes::router()
         .layer(DefaultBodyLimit::max(limit))
-        .with_state(state);
+        .with_state(state.clone());
     // Logging wraps the whole router, so it sees the final response (axum adds `Allow`
     // to a 405 outside the route's own layers).
     Router::new()
         .fallback_service(routes)
-        .layer(axum::middleware::from_fn(routes::log_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            routes::log_requests,
+        ))
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains requests in

@@ -144,6 +144,10 @@ pub struct AppState {
     storage_full: AtomicBool,
     /// When readiness last probed a full disk.
     last_probe: std::sync::Mutex<Option<std::time::Instant>>,
+    /// The server's own counters, for `/metrics`.
+    pub health: nines_metrics::Health,
+    /// When the specs in force were loaded, milliseconds since the epoch.
+    specs_loaded_at: std::sync::atomic::AtomicI64,
 }
 
 /// How often readiness tries a small write while the disk is full: a probe a second is
@@ -183,6 +187,10 @@ impl AppState {
             body_budget_kib,
             storage_full: AtomicBool::new(false),
             last_probe: std::sync::Mutex::new(None),
+            health: nines_metrics::Health::default(),
+            specs_loaded_at: std::sync::atomic::AtomicI64::new(
+                jiff::Timestamp::now().as_millisecond(),
+            ),
         }
     }
 
@@ -205,7 +213,11 @@ impl AppState {
     /// Re-reads the spec paths; on success the new specs are in force, on failure the
     /// old ones stay.
     pub fn reload(&self) -> Result<Arc<Specs>, SpecError> {
-        let specs = Arc::new(Specs::load(&self.config.spec_paths)?);
+        let loaded = Specs::load(&self.config.spec_paths);
+        self.health.reloaded(loaded.is_ok());
+        let specs = Arc::new(loaded?);
+        self.specs_loaded_at
+            .store(jiff::Timestamp::now().as_millisecond(), Ordering::Relaxed);
         if let Some(store) = self.store() {
             store.prepare(&specs.catalog);
         }
@@ -214,6 +226,15 @@ impl AppState {
             .write()
             .unwrap_or_else(|poison| poison.into_inner()) = specs.clone();
         Ok(specs)
+    }
+
+    /// When the process started and when the specs in force were loaded, in
+    /// milliseconds since the epoch.
+    pub fn loaded_times(&self) -> (Millis, Millis) {
+        (
+            self.started_at,
+            self.specs_loaded_at.load(Ordering::Relaxed),
+        )
     }
 
     /// Compacts the store now (nothing to do for a backend).

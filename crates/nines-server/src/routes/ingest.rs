@@ -27,6 +27,32 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The store, or why this server takes no writes.
+/// The ingestion endpoint a matched route is, for `/metrics`.
+pub fn endpoint(route: &str) -> Option<&'static str> {
+    match route {
+        "/api/v1/events" => Some("events"),
+        "/api/v1/counts" => Some("counts"),
+        "/api/v1/backfill" => Some("backfill"),
+        "/api/v1/write" => Some("write"),
+        _ => None,
+    }
+}
+
+/// Counts an applied batch of `records` records for `/metrics`.
+fn note_applied(
+    state: &AppState,
+    endpoint: &'static str,
+    applied: &nines_store::Applied,
+    records: u64,
+) {
+    let outcome = if applied.duplicate {
+        nines_metrics::Outcome::Duplicate
+    } else {
+        nines_metrics::Outcome::Accepted
+    };
+    state.health.ingested(endpoint, outcome, records);
+}
+
 fn store_of(state: &AppState) -> Result<&nines_store::Store, ApiError> {
     state.store().ok_or_else(|| {
         ApiError::new(
@@ -105,6 +131,7 @@ pub async fn events(
             ..Batch::default()
         });
         let applied = state.store_outcome(written)?;
+        note_applied(&state, "events", &applied, summary.events as u64);
         Ok(Json(serde_json::json!({
             "accepted": true,
             "duplicate": applied.duplicate,
@@ -160,6 +187,12 @@ async fn ingest_counts(
             .map_err(|error| refused(error, backfill))?;
         let records = deltas.len();
         let applied = commit(&state, deltas, key)?;
+        note_applied(
+            &state,
+            if backfill { "backfill" } else { "counts" },
+            &applied,
+            records as u64,
+        );
         Ok(Json(serde_json::json!({
             "accepted": true,
             "duplicate": applied.duplicate,
@@ -217,6 +250,12 @@ pub async fn remote_write(
             })
             .unwrap_or_else(|never| match never {});
         let applied = state.store_outcome(written)?;
+        note_applied(
+            &state,
+            "write",
+            &applied,
+            summary.as_ref().map_or(0, |summary| summary.samples as u64),
+        );
         if let Some(summary) = summary {
             tracing::debug!(
                 series = summary.series,

@@ -2,6 +2,7 @@
 
 mod admin;
 mod ingest;
+mod metrics;
 mod status;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/api/v1/gate", get(status::gate))
         .route("/api/v1/suggest", get(status::suggest))
         .route("/api/v1/status", get(admin::status))
+        .route("/metrics", get(metrics::metrics))
         .route("/-/reload", post(admin::reload))
         .route("/-/healthy", get(admin::healthy))
         .route("/-/ready", get(admin::ready))
@@ -93,7 +95,11 @@ fn method_not_allowed(method: &axum::http::Method, path: &str, response: Respons
 /// Logs every request on stderr, one line each: failures at warn or error with their
 /// stable error code, successes at debug. The route is the matched pattern
 /// (`/api/v1/slos/{service}/{slo}`), the path what was asked.
-pub async fn log_requests(request: Request, next: Next) -> Response {
+pub async fn log_requests(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = Instant::now();
@@ -112,7 +118,16 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
         .extensions()
         .get::<ErrorCode>()
         .map_or("", |code| code.0);
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    state.health.request(route, status, elapsed);
+    if status >= 400
+        && let Some(endpoint) = ingest::endpoint(route)
+    {
+        state
+            .health
+            .ingested(endpoint, nines_metrics::Outcome::Refused, 0);
+    }
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::error!(%method, route, path, status, code, elapsed_ms, "request failed");
     } else if status >= 400 {

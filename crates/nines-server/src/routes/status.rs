@@ -56,7 +56,7 @@ fn known_service(specs: &Specs, service: &str) -> Result<(), ApiError> {
 }
 
 /// The report of every SLO (of one service with `service=`) at `at` (now by default).
-async fn build_report(
+pub(super) async fn build_report(
     state: &Arc<AppState>,
     at: Millis,
     service: Option<String>,
