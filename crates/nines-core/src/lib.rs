@@ -12,6 +12,7 @@ pub mod expr;
 pub mod memory;
 pub mod model;
 pub mod name;
+pub mod period;
 pub mod ratio;
 pub mod report;
 pub mod series;

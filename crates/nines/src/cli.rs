@@ -73,6 +73,16 @@ Examples:
   nines report --server http://127.0.0.1:9099          # ask a running server (its specs)
   nines report --spec slos/ --prometheus http://prometheus:9090
   nines report --spec slos/ --prometheus https://mimir/prometheus --prometheus-tenant team-a
+  nines report --spec examples/shop --counts examples/counts/shop.csv --period 2026-11 --at 2026-11-29
+  nines report --spec slos/ --data nines-data --period last-month --output markdown
+  nines report --spec slos/ --data nines-data --period 2026-Q4 --zone Europe/Paris --output csv
+  nines report --server http://127.0.0.1:9099 --from 2026-11-01 --to 2026-11-15
+
+With --period (a month 2026-11, a quarter 2026-Q4, a year 2026, last-month, last-quarter,
+last-year, this-month...) or --from/--to, a period report: per objective the attainment
+over the period against its target, the budget spent, the previous periods, the biggest
+budget consumers, how long the policy froze releases, the alerts raised; per SLA each
+contractual period with the credit owed (docs/reports.md).
 
 Counts come from files (CSV or NDJSON rows of `timestamp, sli, good (or bad), valid`,
 docs/counts.md), a store directory, or a server. The JSON form is the stable schema of
@@ -505,10 +515,12 @@ pub struct ImportArgs {
 pub enum ReportFormat {
     /// An aligned table.
     Table,
-    /// JSON (docs/report-json.md).
+    /// JSON (docs/report-json.md; period reports docs/reports.md).
     Json,
     /// A markdown table.
     Markdown,
+    /// CSV, one line per objective (period reports only).
+    Csv,
 }
 
 /// Options of `nines report`.
@@ -522,6 +534,19 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value = "table")]
     pub output: ReportFormat,
+    /// Report over a past period: 2026-11, 2026-Q4, 2026, last-month, last-quarter,
+    /// last-year, this-month, this-quarter or this-year.
+    #[arg(long, value_name = "PERIOD", conflicts_with_all = ["from", "to"])]
+    pub period: Option<String>,
+    /// Report over [FROM, TO) instead of a named period (RFC 3339 or a date).
+    #[arg(long, value_name = "TIME", requires = "to")]
+    pub from: Option<String>,
+    /// End of the --from range (exclusive).
+    #[arg(long, value_name = "TIME", requires = "from")]
+    pub to: Option<String>,
+    /// Time zone of the period's boundaries (IANA name); UTC by default.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub zone: String,
 }
 
 /// Options of `nines gate`.

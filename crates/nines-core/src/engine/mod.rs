@@ -1230,4 +1230,4 @@ fn evaluate_policy<'c>(
 #[cfg(test)]
 mod data_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

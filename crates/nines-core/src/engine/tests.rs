@@ -20,7 +20,7 @@ pub(super) const DAY: i64 = 24 * HOUR;
 /// `2026-11-02T00:00:00Z`, a Monday: far from month ends so rolling windows are clean.
 pub(super) const T0: i64 = 1_793_577_600_000;
 
-pub(super) fn sli() -> Sli {
+pub(crate) fn sli() -> Sli {
     let mut sli = Sli::new(SliKind::Ratio {
         counted: crate::model::Counted::Good,
     });
@@ -34,7 +34,7 @@ pub(super) fn sli() -> Sli {
     sli
 }
 
-pub(super) fn slo(name: &str, target: f64, window: Window, budgeting: Budgeting) -> Slo {
+pub(crate) fn slo(name: &str, target: f64, window: Window, budgeting: Budgeting) -> Slo {
     let mut objective = Objective::new(
         crate::model::DEFAULT_OBJECTIVE,
         Ratio::from_fraction(target),
@@ -64,7 +64,7 @@ pub(super) fn slo(name: &str, target: f64, window: Window, budgeting: Budgeting)
     }
 }
 
-pub(super) fn catalog(slos: Vec<Slo>) -> Catalog {
+pub(crate) fn catalog(slos: Vec<Slo>) -> Catalog {
     Catalog {
         services: vec![Service::new("shop")],
         slos,
@@ -72,7 +72,7 @@ pub(super) fn catalog(slos: Vec<Slo>) -> Catalog {
     }
 }
 
-pub(super) fn rolling(days: u64) -> Window {
+pub(crate) fn rolling(days: u64) -> Window {
     Window::rolling(Duration::from_days(days))
 }
 

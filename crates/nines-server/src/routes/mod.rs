@@ -3,6 +3,7 @@
 mod admin;
 mod ingest;
 mod metrics;
+mod reports;
 mod status;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/api/v1/slos/{service}/{slo}/series", get(status::series))
         .route("/api/v1/gate", get(status::gate))
         .route("/api/v1/suggest", get(status::suggest))
+        .route("/api/v1/reports", get(reports::reports))
         .route("/api/v1/status", get(admin::status))
         .route("/metrics", get(metrics::metrics))
         .route("/-/reload", post(admin::reload))

@@ -43,7 +43,7 @@ fn render(report: &Report, format: &str) -> Result<Response, ApiError> {
 }
 
 /// 404 with the services there are, unless `service` has SLOs.
-fn known_service(specs: &Specs, service: &str) -> Result<(), ApiError> {
+pub(super) fn known_service(specs: &Specs, service: &str) -> Result<(), ApiError> {
     let names = specs.catalog.service_names();
     if names.iter().any(|name| name == service) {
         Ok(())

@@ -117,6 +117,11 @@ impl Data {
         }
     }
 
+    /// True when the counts come from a Prometheus-compatible backend.
+    pub fn is_backend(&self) -> bool {
+        matches!(self.counts, Counts::Backend(..))
+    }
+
     /// Adds a store's counts of events an SLI could not judge to the rows (issue 8.7);
     /// counts files and backends do not count them.
     pub fn note_unmeasured(&self, report: &mut nines_core::report::Report) {

@@ -324,7 +324,7 @@ pub fn serve(
 /// SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is called, not when
 /// the future is first polled: `serve` calls it before it says it is listening, so a
 /// SIGTERM sent right after "listening" is a graceful shutdown, not the default kill.
-pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
