@@ -73,7 +73,7 @@ Examples:
   nines report --server http://127.0.0.1:9099          # ask a running server (its specs)
   nines report --spec slos/ --prometheus http://prometheus:9090
   nines report --spec slos/ --prometheus https://mimir/prometheus --prometheus-tenant team-a
-  nines report --spec examples/shop --counts examples/counts/shop.csv --period 2026-11 --at 2026-11-29
+  nines report --spec slos/ --counts counts.csv --period 2026-11
   nines report --spec slos/ --data nines-data --period last-month --output markdown
   nines report --spec slos/ --data nines-data --period 2026-Q4 --zone Europe/Paris --output csv
   nines report --server http://127.0.0.1:9099 --from 2026-11-01 --to 2026-11-15
