@@ -5,11 +5,15 @@
 //! - [`notification`]: the one event schema every target receives in its own format
 //!   (alert firing or resolved, policy state changed, review overdue), with a stable id
 //!   receivers de-duplicate on.
+//! - [`sink`]: the contract between evaluation and delivery ([`NotificationSink`]), and
+//!   [`NullSink`], which routes to nothing.
 
 #![deny(missing_docs)]
 
 pub mod notification;
+pub mod sink;
 
 pub use notification::{
     AlertInfo, Event, Notification, PolicyChange, ReviewReminder, SCHEMA_VERSION,
 };
+pub use sink::{NotificationSink, NullSink};
