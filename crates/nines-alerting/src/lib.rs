@@ -10,10 +10,16 @@
 
 #![deny(missing_docs)]
 
+pub mod deliver;
 pub mod notification;
+pub mod outbox;
+pub mod routing;
+pub mod secret;
 pub mod sink;
+pub mod targets;
 
 pub use notification::{
     AlertInfo, Event, Notification, PolicyChange, ReviewReminder, SCHEMA_VERSION,
 };
+pub use outbox::{Delivery, DeliveryConfig, DeliveryError, RecordStore};
 pub use sink::{NotificationSink, NullSink};
