@@ -393,6 +393,14 @@ pub struct ServerArgs {
     /// How often the store is compacted.
     #[arg(long, default_value = "1h", value_name = "DURATION")]
     pub compact_every: String,
+    /// How often alerts are evaluated (burn-rate rows, no-data alerts, policy states,
+    /// reviews); their state is kept in the store (`--data`, also with --prometheus).
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub eval_interval: String,
+    /// The server's public URL, e.g. https://nines.example.com: notifications link to
+    /// the SLO there.
+    #[arg(long, value_name = "URL")]
+    pub external_url: Option<String>,
     /// Log format on stderr.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
