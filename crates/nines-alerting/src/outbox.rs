@@ -70,6 +70,9 @@ pub struct DeliveryConfig {
     pub backoff_base: StdDuration,
     /// Longest retry delay (and the most a `Retry-After` is honoured).
     pub backoff_cap: StdDuration,
+    /// False to deliver only to the catch-all Alertmanagers: `nines demo`, whose
+    /// example targets are fictional hosts.
+    pub spec_targets: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -83,6 +86,7 @@ impl Default for DeliveryConfig {
             max_pending: DEFAULT_MAX_PENDING,
             backoff_base: DEFAULT_BACKOFF_BASE,
             backoff_cap: DEFAULT_BACKOFF_CAP,
+            spec_targets: true,
         }
     }
 }
@@ -205,12 +209,20 @@ impl std::fmt::Debug for dyn RecordStore {
 #[derive(Debug)]
 pub struct Delivery {
     inner: Arc<Inner>,
-    sender: tokio::task::JoinHandle<()>,
+    /// The sender task, started on the runtime `start` ran in, or else by the first call
+    /// from inside one (the evaluator's).
+    sender: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Drop for Delivery {
     fn drop(&mut self) {
-        self.sender.abort();
+        let sender = self
+            .sender
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(sender) = sender.take() {
+            sender.abort();
+        }
     }
 }
 
@@ -261,8 +273,25 @@ impl Delivery {
                 "Outbox: sending notifications left by the previous run"
             );
         }
-        let sender = tokio::spawn(run(inner.clone()));
-        Ok(Delivery { inner, sender })
+        let delivery = Delivery {
+            inner,
+            sender: Mutex::new(None),
+        };
+        delivery.ensure_sender();
+        Ok(delivery)
+    }
+
+    /// Starts the sender task if it is not running and a tokio runtime is at hand.
+    fn ensure_sender(&self) {
+        let mut sender = self
+            .sender
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if sender.is_none()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            *sender = Some(runtime.spawn(run(self.inner.clone())));
+        }
     }
 
     /// The catalog resends route with, after a reload.
@@ -501,11 +530,14 @@ fn settle(inner: &Inner, finished: Vec<(String, Outcome)>) {
 
 impl NotificationSink for Delivery {
     fn enqueue(&self, notification: &Notification, catalog: &Catalog, ops: &mut Vec<RecordOp>) {
-        let destinations = routing::destinations(
+        let mut destinations = routing::destinations(
             notification,
             catalog,
             &self.inner.config.catch_all_alertmanagers,
         );
+        if !self.inner.config.spec_targets {
+            destinations.retain(|destination| destination.name == crate::targets::CATCH_ALL_NAME);
+        }
         let mut state = self.inner.lock();
         let address = std::ptr::from_ref(catalog) as usize;
         if state.catalog_address != address {
@@ -591,6 +623,7 @@ impl NotificationSink for Delivery {
     }
 
     fn committed(&self) {
+        self.ensure_sender();
         {
             let mut state = self.inner.lock();
             let deletes = std::mem::take(&mut state.staged_deletes);
@@ -605,6 +638,7 @@ impl NotificationSink for Delivery {
     }
 
     fn firing(&self, alerts: &[Notification]) {
+        self.ensure_sender();
         let (catalog, due) = {
             let mut state = self.inner.lock();
             let due = state
@@ -638,11 +672,14 @@ impl NotificationSink for Delivery {
                     .push(alert.clone());
             }
         }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         let settings = self.inner.settings();
         for (_, (destination, notifications)) in batches {
             let inner = self.inner.clone();
             let settings = settings.clone();
-            tokio::spawn(async move {
+            runtime.spawn(async move {
                 let now = Timestamp::now();
                 let body: Vec<serde_json::Value> = notifications
                     .iter()

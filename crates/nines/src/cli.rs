@@ -419,6 +419,17 @@ pub struct ServerArgs {
     /// the SLO there.
     #[arg(long, value_name = "URL")]
     pub external_url: Option<String>,
+    /// An Alertmanager that receives every alert event (repeatable: every member of an
+    /// HA pair receives every alert), beside the targets the specs name.
+    #[arg(long = "alertmanager", value_name = "URL")]
+    pub alertmanagers: Vec<String>,
+    /// How often firing alerts are re-sent to Alertmanagers (Prometheus' resend delay).
+    #[arg(long, default_value = "1m", value_name = "DURATION")]
+    pub resend_interval: String,
+    /// How long a notification is retried before it is dropped (with an error log and
+    /// a counter in /api/v1/status).
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub notify_retry_for: String,
     /// Log format on stderr.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,

@@ -13,7 +13,7 @@ use nines_store::Batch;
 
 use crate::cli::{DemoArgs, Status};
 use crate::commands::serve::{
-    auth, init_logging, open_store, report_spec_error, serve, server_config, start_alerting,
+    auth, init_logging, open_store, report_spec_error, serve, server_config, start_alerting_with,
 };
 use crate::demo::{Incidents, SPECS, history, live_events};
 use crate::output;
@@ -165,7 +165,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
     let Some(shared) = state.shared_store() else {
         return Ok(Status::Error);
     };
-    if start_alerting(&state, shared, &args.server).is_err() {
+    if start_alerting_with(&state, shared, &args.server, false).is_err() {
         return Ok(Status::Error);
     }
     state.set_alert_observer(Arc::new(print_transitions));

@@ -53,12 +53,40 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Status> {
     })
 }
 
-/// Where notifications go. Delivery replaces the [`NullSink`] with its outbox sender
-/// (the one place to change).
-///
-/// [`NullSink`]: nines_alerting::NullSink
-pub fn notification_sink(_args: &ServerArgs) -> Arc<dyn nines_alerting::NotificationSink> {
-    Arc::new(nines_alerting::NullSink)
+/// Where notifications go: delivery's outbox and sender over `store`, routed by the
+/// specs' targets and `--alertmanager`.
+pub fn notification_sink(
+    state: &AppState,
+    store: Arc<Store>,
+    args: &ServerArgs,
+    spec_targets: bool,
+) -> Result<Arc<dyn nines_alerting::NotificationSink>, Reported> {
+    let mut catch_all = Vec::new();
+    for url in &args.alertmanagers {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(fail(&format!(
+                "--alertmanager `{url}` is not an http:// or https:// URL"
+            )));
+        }
+        catch_all.push(url.clone());
+    }
+    let std_duration =
+        |duration: nines_core::Duration| std::time::Duration::from_millis(duration.as_millis());
+    let config = nines_alerting::DeliveryConfig {
+        catch_all_alertmanagers: catch_all,
+        resend_interval: std_duration(parse_duration("--resend-interval", &args.resend_interval)?),
+        eval_interval: std_duration(eval_interval(&args.eval_interval)?),
+        retry_for: std_duration(parse_duration(
+            "--notify-retry-for",
+            &args.notify_retry_for,
+        )?),
+        spec_targets,
+        ..nines_alerting::DeliveryConfig::default()
+    };
+    let catalog = Arc::new(state.specs().catalog.clone());
+    let delivery = nines_alerting::Delivery::start(store, catalog, config)
+        .map_err(|problem| fail(&problem.to_string()))?;
+    Ok(Arc::new(delivery))
 }
 
 /// Turns alert evaluation on: state loaded from `store`, evaluated every
@@ -68,13 +96,25 @@ pub fn start_alerting(
     store: Arc<Store>,
     args: &ServerArgs,
 ) -> Result<Arc<nines_alerting::Evaluator>, Reported> {
+    start_alerting_with(state, store, args, true)
+}
+
+/// [`start_alerting`], delivering to the specs' targets only when `spec_targets` (the
+/// demo's example targets are fictional hosts: it delivers to `--alertmanager` only).
+pub fn start_alerting_with(
+    state: &AppState,
+    store: Arc<Store>,
+    args: &ServerArgs,
+    spec_targets: bool,
+) -> Result<Arc<nines_alerting::Evaluator>, Reported> {
     let settings = nines_alerting::Settings {
         external_url: args
             .external_url
             .as_ref()
             .map(|url| url.trim_end_matches('/').to_string()),
     };
-    let evaluator = nines_alerting::Evaluator::open(store, notification_sink(args), settings)
+    let sink = notification_sink(state, store.clone(), args, spec_targets)?;
+    let evaluator = nines_alerting::Evaluator::open(store, sink, settings)
         .map_err(|problem| fail(&problem.to_string()))?;
     let evaluator = Arc::new(evaluator);
     state.set_alerting(evaluator.clone());
