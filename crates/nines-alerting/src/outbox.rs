@@ -135,16 +135,19 @@ pub struct OutboxRecord {
 }
 
 impl OutboxRecord {
-    fn lane(&self) -> (String, String, String) {
+    /// Records of one lane are sent in order, one at a time: the destination and the
+    /// alert (or, for other events, the notification itself).
+    fn lane(&self) -> (&str, &str, &str) {
         let subject = self
             .notification
             .alert
             .as_ref()
-            .map(|alert| alert.alert_id.clone())
-            .unwrap_or_else(|| self.notification.id.clone());
+            .map_or(self.notification.id.as_str(), |alert| {
+                alert.alert_id.as_str()
+            });
         (
-            self.destination.name.clone(),
-            self.destination.address.clone(),
+            self.destination.name.as_str(),
+            self.destination.address.as_str(),
             subject,
         )
     }
@@ -329,6 +332,14 @@ impl Inner {
                     continue;
                 }
                 fresh += 1;
+                // Keys made later sort after this one even if the clock went back.
+                if let Some(millis) = key
+                    .split('-')
+                    .next()
+                    .and_then(|text| text.parse::<i64>().ok())
+                {
+                    state.last_key_ms = state.last_key_ms.max(millis + 1);
+                }
                 state.last_loaded = Some(key.clone());
                 if state.pending.contains_key(&key) {
                     continue;
@@ -395,28 +406,38 @@ async fn run(inner: Arc<Inner>) {
         let mut next_due: Option<Instant> = None;
         {
             let mut state = inner.lock();
-            let mut busy_lanes: HashSet<(String, String, String)> = HashSet::new();
-            let mut started = in_flight.len();
+            // Pass 1 (borrowing): which records to start. A lane's first pending record
+            // blocks the rest of the lane, in flight or waiting for its retry.
+            let mut picks: Vec<String> = Vec::new();
+            {
+                let mut busy_lanes: HashSet<(&str, &str, &str)> = HashSet::new();
+                let mut started = in_flight.len();
+                for (key, pending) in &state.pending {
+                    if !busy_lanes.insert(pending.record.lane()) || pending.in_flight {
+                        continue;
+                    }
+                    if pending.next_at > now {
+                        next_due =
+                            Some(next_due.map_or(pending.next_at, |due| due.min(pending.next_at)));
+                        continue;
+                    }
+                    if started >= MAX_IN_FLIGHT {
+                        break;
+                    }
+                    started += 1;
+                    picks.push(key.clone());
+                }
+            }
+            // Pass 2: start them.
             let settings = inner.settings();
-            for (key, pending) in state.pending.iter_mut() {
-                let lane = pending.record.lane();
-                if !busy_lanes.insert(lane) || pending.in_flight {
+            for key in picks {
+                let Some(pending) = state.pending.get_mut(&key) else {
                     continue;
-                }
-                if pending.next_at > now {
-                    next_due =
-                        Some(next_due.map_or(pending.next_at, |due| due.min(pending.next_at)));
-                    continue;
-                }
-                if started >= MAX_IN_FLIGHT {
-                    break;
-                }
-                started += 1;
+                };
                 pending.in_flight = true;
                 let record = pending.record.clone();
                 let client = inner.client.clone();
                 let settings = settings.clone();
-                let key = key.clone();
                 in_flight.spawn(async move {
                     let outcome = deliver::send_once(
                         &client,

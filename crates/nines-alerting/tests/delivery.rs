@@ -490,3 +490,42 @@ fn unsafe_env_set(name: &str, value: &str) {
         std::env::set_var(name, value);
     }
 }
+
+// issue 10.4: the outbox is bounded: beyond `max_pending` the oldest is dropped, logged
+// and counted, never silently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_outbox_drops_the_oldest_and_counts_it() {
+    let directory = temp_dir("full");
+    let port = free_port();
+    let catalog = catalog(&spec(
+        &["hooks"],
+        &format!(
+            "---\napiVersion: nines/v1\nkind: NotificationTarget\nname: hooks\ntype: webhook\ntarget: http://127.0.0.1:{port}/hook\n"
+        ),
+    ));
+    let store = store(&directory);
+    let config = nines_alerting::DeliveryConfig {
+        max_pending: 2,
+        ..quick_config()
+    };
+    let delivery = Delivery::start(store.clone(), catalog.clone(), config).unwrap();
+    for (index, id) in ["n-1", "n-2", "n-3"].into_iter().enumerate() {
+        let mut notification = alert(Event::AlertFiring, id, "2026-12-01T10:00:00Z", None);
+        notification.alert.as_mut().unwrap().alert_id =
+            format!("shop/checkout/default/row-{index}");
+        commit(&delivery, &store, &catalog, &notification);
+    }
+    assert_eq!(store.record_count(RecordTable::Outbox).unwrap(), 2);
+    let status = delivery.status();
+    assert_eq!(status["dropped_outbox_full"], 1, "{status}");
+    let receiver = Receiver::start_on(format!("127.0.0.1:{port}").parse().unwrap()).await;
+    let received = receiver.wait_for(2, WAIT).await;
+    let mut ids: Vec<String> = received
+        .iter()
+        .map(|request| request.json()["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["n-2", "n-3"], "the oldest, n-1, was dropped");
+    drop(delivery);
+    let _ = std::fs::remove_dir_all(directory);
+}
