@@ -49,6 +49,7 @@ async fn webhook_is_signed_carries_headers_and_retries_503_until_delivered_once(
     std::fs::write(&token_file, "Bearer from-a-file\n").unwrap();
     // SAFETY-free: a variable only this test reads.
     unsafe_env_set("NINES_TEST_WEBHOOK_SECRET", "s3cr3t-key");
+    unsafe_env_set("NINES_TEST_WEBHOOK_API_KEY", "key-from-env");
     let spec = spec(
         &["hooks"],
         &format!(
@@ -61,6 +62,7 @@ target: {}
 secret: {{env: NINES_TEST_WEBHOOK_SECRET}}
 headers:
   Authorization: {{file: {}}}
+  X-Api-Key: {{env: NINES_TEST_WEBHOOK_API_KEY}}
   X-Team: shop
 "#,
             receiver.url("/hook"),
@@ -93,6 +95,7 @@ headers:
             "Bearer from-a-file"
         );
         assert_eq!(request.header("x-team").unwrap(), "shop");
+        assert_eq!(request.header("x-api-key").unwrap(), "key-from-env");
     }
     let body = received[2].json();
     assert_eq!(body["version"], 1);
@@ -528,4 +531,103 @@ async fn a_full_outbox_drops_the_oldest_and_counts_it() {
     assert_eq!(ids, ["n-2", "n-3"], "the oldest, n-1, was dropped");
     drop(delivery);
     let _ = std::fs::remove_dir_all(directory);
+}
+
+// issue 10.5: policy events go to the notify actions of the new state and of the state
+// left; review reminders to the target named like the owner.
+#[test]
+fn policy_and_review_events_route_to_the_policy_and_the_owner() {
+    let text = r#"apiVersion: nines/v1
+kind: Service
+name: shop
+owner: team-shop
+policy: standard
+slos:
+  - name: checkout
+    target: 99.9%
+    window: 28d
+    sli:
+      events: {valid: "route == '/checkout'", good: "status < 500"}
+    alerting:
+      notify: [oncall]
+---
+apiVersion: nines/v1
+kind: ErrorBudgetPolicy
+name: standard
+states:
+  - name: exhausted
+    when: remaining < 0%
+    actions:
+      - notify: [cto-mail]
+  - name: at-risk
+    when: remaining < 25%
+    actions:
+      - notify: [leads]
+  - name: healthy
+---
+apiVersion: nines/v1
+kind: NotificationTarget
+name: oncall
+type: webhook
+target: http://127.0.0.1:9/oncall
+---
+apiVersion: nines/v1
+kind: NotificationTarget
+name: leads
+type: webhook
+target: http://127.0.0.1:9/leads
+---
+apiVersion: nines/v1
+kind: NotificationTarget
+name: cto-mail
+type: webhook
+target: http://127.0.0.1:9/cto
+---
+apiVersion: nines/v1
+kind: NotificationTarget
+name: team-shop
+type: webhook
+target: http://127.0.0.1:9/team
+"#;
+    let catalog = catalog(text);
+    let base = alert(Event::PolicyChanged, "p-1", "2026-12-01T10:00:00Z", None);
+    let names = |notification: &nines_alerting::Notification| -> Vec<String> {
+        nines_alerting::routing::destinations(notification, &catalog, &["http://am:9093".into()])
+            .into_iter()
+            .map(|destination| destination.name)
+            .collect()
+    };
+    let mut policy = base.clone();
+    policy.severity = None;
+    policy.alert = None;
+    policy.policy = Some(nines_alerting::PolicyChange {
+        policy: "standard".into(),
+        from: Some("at-risk".into()),
+        to: Some("exhausted".into()),
+        actions: vec![],
+        in_words: "notify cto-mail".into(),
+    });
+    assert_eq!(names(&policy), ["cto-mail", "leads"]);
+    policy.policy.as_mut().unwrap().from = Some("exhausted".into());
+    policy.policy.as_mut().unwrap().to = Some("healthy".into());
+    assert_eq!(
+        names(&policy),
+        ["cto-mail"],
+        "who heard of the exhaustion hears of the recovery"
+    );
+    let mut review = policy.clone();
+    review.event = Event::ReviewOverdue;
+    review.policy = None;
+    review.review = Some(nines_alerting::ReviewReminder {
+        owner: Some("team-shop".into()),
+        last_reviewed: None,
+        due: "2026-11-01".into(),
+    });
+    assert_eq!(names(&review), ["team-shop"]);
+    review.review.as_mut().unwrap().owner = Some("nobody-named-so".into());
+    assert_eq!(
+        names(&review),
+        ["oncall"],
+        "no target named like the owner: the SLO's targets"
+    );
 }
