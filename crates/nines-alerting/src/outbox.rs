@@ -102,8 +102,6 @@ pub trait RecordStore: Send + Sync + 'static {
         from: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
-    /// [`Store::record_count`].
-    fn count(&self, table: RecordTable) -> Result<u64, StoreError>;
 }
 
 impl RecordStore for Store {
@@ -117,9 +115,6 @@ impl RecordStore for Store {
         limit: usize,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         self.records_between(table, from, None, limit)
-    }
-    fn count(&self, table: RecordTable) -> Result<u64, StoreError> {
-        self.record_count(table)
     }
 }
 
@@ -401,6 +396,8 @@ impl Inner {
 
 async fn run(inner: Arc<Inner>) {
     let mut in_flight: JoinSet<(String, Outcome)> = JoinSet::new();
+    let mut done_keys: Vec<String> = Vec::new();
+    let mut last_flush = Instant::now();
     loop {
         let now = Instant::now();
         let mut next_due: Option<Instant> = None;
@@ -469,18 +466,29 @@ async fn run(inner: Arc<Inner>) {
             }
         }
         if !finished.is_empty() {
-            settle(&inner, finished);
+            settle(&inner, finished, &mut done_keys);
         }
-        if let Err(error) = inner.load_new() {
-            inner.lock().store_errors += 1;
-            tracing::error!(error = %error, "Outbox cannot be read");
+        // Deletes are batched (one fsync for many records) while sends are in flight;
+        // a crash before the commit only means those are sent again, with their ids.
+        if !done_keys.is_empty()
+            && (in_flight.is_empty()
+                || done_keys.len() >= DELETE_BATCH
+                || last_flush.elapsed() >= DELETE_DELAY)
+        {
+            delete(&inner, std::mem::take(&mut done_keys));
+            last_flush = Instant::now();
         }
     }
 }
 
-/// Applies outcomes: deletes what was sent or given up (one commit), schedules retries.
-fn settle(inner: &Inner, finished: Vec<(String, Outcome)>) {
-    let mut deletes = Vec::new();
+/// Most records deleted in one commit.
+const DELETE_BATCH: usize = 256;
+/// Longest a delivered record waits for its delete while sends are in flight.
+const DELETE_DELAY: StdDuration = StdDuration::from_millis(50);
+
+/// Applies outcomes: what was sent or given up leaves memory and joins `deletes`; retries
+/// are scheduled.
+fn settle(inner: &Inner, finished: Vec<(String, Outcome)>, deletes: &mut Vec<String>) {
     let now_ms = Timestamp::now().as_millisecond();
     let retry_for_ms = inner.config.retry_for.as_millis() as i64;
     let mut state = inner.lock();
@@ -531,10 +539,10 @@ fn settle(inner: &Inner, finished: Vec<(String, Outcome)>) {
             }
         }
     }
-    drop(state);
-    if deletes.is_empty() {
-        return;
-    }
+}
+
+/// Deletes delivered (or given-up) records in one commit.
+fn delete(inner: &Inner, deletes: Vec<String>) {
     let ops: Vec<RecordOp> = deletes
         .into_iter()
         .map(|key| RecordOp::Delete {
@@ -574,18 +582,6 @@ impl NotificationSink for Delivery {
             state.last_key_ms = key_ms;
             state.sequence = 0;
         }
-        let staged_in_ops = ops
-            .iter()
-            .filter(|op| {
-                matches!(
-                    op,
-                    RecordOp::Put {
-                        table: RecordTable::Outbox,
-                        ..
-                    }
-                )
-            })
-            .count();
         for destination in destinations {
             state.sequence += 1;
             let key = format!("{key_ms:016}-{:08}", state.sequence);
@@ -618,10 +614,10 @@ impl NotificationSink for Delivery {
                 )
             })
             .count();
-        let stored = self.inner.store.count(RecordTable::Outbox).unwrap_or(0) as usize;
+        // The sender holds every committed record not yet delivered.
+        let stored = state.pending.len();
         let already_dropping = state.staged_deletes.len();
         let total = stored + added - already_dropping.min(stored);
-        let _ = staged_in_ops;
         if total > self.inner.config.max_pending {
             let excess = total - self.inner.config.max_pending;
             let oldest: Vec<String> = state
