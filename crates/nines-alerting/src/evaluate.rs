@@ -257,6 +257,7 @@ impl Evaluator {
                     instance,
                     Event::AlertFiring,
                     instance.fired_at.unwrap_or(instance.active_at),
+                    None,
                 )
             })
             .collect();

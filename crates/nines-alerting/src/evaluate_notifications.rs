@@ -138,39 +138,28 @@ pub(crate) fn alert(context: &Context<'_>, transition: &AlertTransition) -> Opti
         Event::AlertFiring => instance.fired_at.unwrap_or(transition.at),
         _ => transition.at,
     };
-    let mut notification = base(context, instance, event, at);
-    if let Some(info) = notification.alert.as_mut() {
-        info.resolved_at = transition.resolved_at.map(format_millis);
-    }
-    let subject = format!("{}/{}", instance.service, instance.slo);
-    if event == Event::AlertResolved {
-        let reason = transition
+    let resolution = (event == Event::AlertResolved).then(|| {
+        transition
             .reason
             .clone()
-            .unwrap_or_else(|| "the condition no longer holds".to_string());
-        notification.annotations.insert(
-            "summary".into(),
-            format!("{subject}: resolved ({})", instance.row),
-        );
-        let fired = instance.fired_at.map(format_millis).unwrap_or_default();
-        notification.annotations.insert(
-            "description".into(),
-            format!(
-                "{subject}: the alert {} that fired at {fired} resolved: {reason}.",
-                instance.id
-            ),
-        );
+            .unwrap_or_else(|| "the condition no longer holds".to_string())
+    });
+    let mut notification = base(context, instance, event, at, resolution.as_deref());
+    if let Some(info) = notification.alert.as_mut() {
+        info.resolved_at = transition.resolved_at.map(format_millis);
     }
     Some(notification)
 }
 
 /// The notification of a firing `instance` (also what [`crate::NotificationSink::firing`]
-/// receives every evaluation, with the id it fired with).
+/// receives every evaluation, with the id it fired with), or of its resolve with
+/// `resolution`, the reason in words.
 pub(crate) fn base(
     context: &Context<'_>,
     instance: &AlertInstance,
     event: Event,
     at: Millis,
+    resolution: Option<&str>,
 ) -> Notification {
     let slo = context.slo(&instance.service, &instance.slo);
     let status = context.status(&instance.service, &instance.slo);
@@ -275,8 +264,35 @@ pub(crate) fn base(
             )
         }
     };
+    let (summary, description) = match resolution {
+        Some(reason) => (
+            format!("{subject}: resolved ({})", instance.row),
+            format!(
+                "{subject}: the alert {} that fired at {} resolved: {reason}.",
+                instance.id,
+                instance.fired_at.map(format_millis).unwrap_or_default()
+            ),
+        ),
+        None => (summary, description),
+    };
     annotations.insert("summary".into(), summary);
     annotations.insert("description".into(), description);
+    // The spec's own annotations win over the generated ones (as in generated rules).
+    if let Some(slo) = slo {
+        annotations.extend(
+            slo.alerting
+                .annotations
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone())),
+        );
+    }
+    if let Some(row) = row {
+        annotations.extend(
+            row.annotations
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone())),
+        );
+    }
     Notification {
         version: SCHEMA_VERSION,
         id: alert_notification_id(&instance.id, event, at),

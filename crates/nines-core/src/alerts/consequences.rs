@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::AlertBook;
-use crate::engine::SloStatus;
+use crate::engine::{PolicyReason, SloStatus};
 use crate::source::Millis;
 
 /// An SLO's error budget policy changed state.
@@ -53,8 +53,8 @@ pub struct ReviewDue {
 /// The policy change of `status` since the book's last state, recorded in the book.
 ///
 /// The first evaluation that sees an SLO (a new SLO, or a first start) records its state
-/// and announces it only when that state demands something (has actions): a frozen SLO
-/// at start-up is news, a healthy one is not.
+/// and announces it only when a condition put it there (not the `always` fallback): a
+/// frozen SLO at start-up is news, a healthy one is not.
 pub(crate) fn policy_change(
     book: &mut AlertBook,
     status: &SloStatus<'_>,
@@ -72,7 +72,8 @@ pub(crate) fn policy_change(
         Some(previous) => previous.clone(),
         None => {
             book.policies.insert(key.to_string(), now.clone());
-            if actions.is_empty() {
+            let fallback = matches!(policy.reason, None | Some(PolicyReason::Always));
+            if now.is_none() || fallback {
                 return None;
             }
             None
@@ -88,7 +89,11 @@ pub(crate) fn policy_change(
                 .unwrap_or_else(|| "the SLO has no current data".to_string())
         ),
         (Some(_), true) => "no actions".to_string(),
-        (Some(_), false) => actions.join("; "),
+        (Some(_), false) => actions
+            .iter()
+            .map(|action| action.trim_end_matches('.'))
+            .collect::<Vec<_>>()
+            .join("; "),
     };
     Some(PolicyTransition {
         service: status.slo.service.clone(),

@@ -488,7 +488,15 @@ fn policy() -> ErrorBudgetPolicy {
                     Action::Escalate { to: "cto".into() },
                 ],
             ),
-            state("healthy", Condition::Always, Vec::new()),
+            state(
+                "healthy",
+                Condition::Always,
+                // An action on the fallback state: a first start must still not announce
+                // it (the demo's `healthy` says "Releases proceed as normal.").
+                vec![Action::Other {
+                    text: "Releases proceed as normal.".into(),
+                }],
+            ),
         ],
         ownership: Ownership::default(),
         review: Review::default(),
