@@ -631,3 +631,39 @@ target: http://127.0.0.1:9/team
         "no target named like the owner: the SLO's targets"
     );
 }
+
+// issue 10.4: a 429's Retry-After is honoured (within the backoff's bounds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_waits_as_long_as_retry_after_asks() {
+    let directory = temp_dir("retry-after");
+    let receiver = Receiver::start().await;
+    receiver.script(&[429]);
+    let catalog = catalog(&spec(
+        &["hooks"],
+        &format!(
+            "---\napiVersion: nines/v1\nkind: NotificationTarget\nname: hooks\ntype: webhook\ntarget: {}\n",
+            receiver.url("/hook")
+        ),
+    ));
+    let store = store(&directory);
+    let config = nines_alerting::DeliveryConfig {
+        backoff_cap: Duration::from_secs(5),
+        ..quick_config()
+    };
+    let delivery = Delivery::start(store.clone(), catalog.clone(), config).unwrap();
+    commit(
+        &delivery,
+        &store,
+        &catalog,
+        &alert(Event::AlertFiring, "n-429", "2026-12-01T10:00:00Z", None),
+    );
+    let received = receiver.wait_for(2, WAIT).await;
+    let pause = received[1].at.duration_since(received[0].at);
+    assert!(
+        pause >= Duration::from_millis(950),
+        "retried after {pause:?}, Retry-After said 1 s"
+    );
+    assert_eq!(received[1].json()["id"], "n-429");
+    drop(delivery);
+    let _ = std::fs::remove_dir_all(directory);
+}

@@ -18,6 +18,7 @@ use nines_store::{Store, StoreConfig};
 /// One request the receiver got.
 #[derive(Clone, Debug)]
 pub struct Received {
+    pub at: std::time::Instant,
     pub path: String,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -67,12 +68,18 @@ impl Receiver {
                 async move {
                     let mut state = shared.lock().unwrap();
                     state.received.push(Received {
+                        at: std::time::Instant::now(),
                         path: uri.path().to_string(),
                         headers,
                         body,
                     });
                     let code = state.script.pop_front().unwrap_or(200);
-                    StatusCode::from_u16(code).unwrap()
+                    // A 429 asks for a second's pause, as rate limiters do.
+                    let retry_after = if code == 429 { "1" } else { "0" };
+                    (
+                        StatusCode::from_u16(code).unwrap(),
+                        [(axum::http::header::RETRY_AFTER, retry_after)],
+                    )
                 }
             },
         );
