@@ -367,6 +367,17 @@ impl Inner {
         }
     }
 
+    /// Where `notification` goes: [`routing::destinations`], only the catch-all
+    /// Alertmanagers when spec targets are off.
+    fn destinations(&self, notification: &Notification, catalog: &Catalog) -> Vec<Destination> {
+        let mut destinations =
+            routing::destinations(notification, catalog, &self.config.catch_all_alertmanagers);
+        if !self.config.spec_targets {
+            destinations.retain(|destination| destination.name == crate::targets::CATCH_ALL_NAME);
+        }
+        destinations
+    }
+
     fn settings(&self) -> SendSettings {
         let longest = self.config.resend_interval.max(self.config.eval_interval);
         SendSettings {
@@ -559,14 +570,7 @@ fn delete(inner: &Inner, deletes: Vec<String>) {
 
 impl NotificationSink for Delivery {
     fn enqueue(&self, notification: &Notification, catalog: &Catalog, ops: &mut Vec<RecordOp>) {
-        let mut destinations = routing::destinations(
-            notification,
-            catalog,
-            &self.inner.config.catch_all_alertmanagers,
-        );
-        if !self.inner.config.spec_targets {
-            destinations.retain(|destination| destination.name == crate::targets::CATCH_ALL_NAME);
-        }
+        let destinations = self.inner.destinations(notification, catalog);
         let mut state = self.inner.lock();
         let address = std::ptr::from_ref(catalog) as usize;
         if state.catalog_address != address {
@@ -676,9 +680,7 @@ impl NotificationSink for Delivery {
             .iter()
             .filter(|alert| alert.event == Event::AlertFiring)
         {
-            for destination in
-                routing::destinations(alert, &catalog, &self.inner.config.catch_all_alertmanagers)
-            {
+            for destination in self.inner.destinations(alert, &catalog) {
                 if destination.kind != Kind::Alertmanager {
                     continue;
                 }

@@ -667,3 +667,46 @@ async fn a_429_waits_as_long_as_retry_after_asks() {
     drop(delivery);
     let _ = std::fs::remove_dir_all(directory);
 }
+
+// issue 10.6: with spec targets off (`nines demo`), neither the first send nor the resends
+// of firing alerts go to the specs' targets: only to `--alertmanager`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_spec_targets_off_only_the_catch_all_receives_sends_and_resends() {
+    let directory = temp_dir("catch-all-only");
+    let spec_receiver = Receiver::start().await;
+    let catch_all = Receiver::start().await;
+    let catalog = catalog(&spec(
+        &["oncall"],
+        &format!(
+            "---\napiVersion: nines/v1\nkind: NotificationTarget\nname: oncall\ntype: alertmanager\ntarget: {}\n",
+            spec_receiver.url("")
+        ),
+    ));
+    let store = store(&directory);
+    let config = nines_alerting::DeliveryConfig {
+        catch_all_alertmanagers: vec![catch_all.url("")],
+        spec_targets: false,
+        resend_interval: Duration::from_millis(1),
+        ..quick_config()
+    };
+    let delivery = Delivery::start(store.clone(), catalog.clone(), config).unwrap();
+    let firing = alert(Event::AlertFiring, "n-demo", "2026-12-01T10:00:00Z", None);
+    commit(&delivery, &store, &catalog, &firing);
+    catch_all.wait_for(1, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    delivery.firing(std::slice::from_ref(&firing));
+    let received = catch_all.wait_for(2, WAIT).await;
+    assert!(
+        received
+            .iter()
+            .all(|request| request.path == "/api/v2/alerts")
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        spec_receiver.received().is_empty(),
+        "{:#?}",
+        spec_receiver.received()
+    );
+    drop(delivery);
+    let _ = std::fs::remove_dir_all(directory);
+}
