@@ -38,40 +38,58 @@ struct PolicyMark {
     state: Option<String>,
 }
 
-/// The book and the history sequence, as the store holds them.
+/// The book and the history sequence, as the store holds them. A record that does not
+/// decode is logged as an error and left out (that alert starts again from inactive), so
+/// one damaged record cannot keep the server from starting; the rest loads.
 pub fn load(store: &Store) -> Result<(AlertBook, u64), StateError> {
     let mut book = AlertBook::default();
     for (key, value) in store.records(RecordTable::AlertInstances)? {
-        let instance: AlertInstance =
-            serde_json::from_slice(&value).map_err(|error| StateError::Decode {
-                key: key.clone(),
-                problem: error.to_string(),
-            })?;
-        book.instances.insert(key, instance);
+        match serde_json::from_slice::<AlertInstance>(&value) {
+            Ok(instance) => {
+                book.instances.insert(key, instance);
+            }
+            Err(error) => {
+                let problem = StateError::Decode {
+                    key,
+                    problem: error.to_string(),
+                };
+                tracing::error!(%problem, "alert instance left out: it starts again from inactive");
+            }
+        }
     }
     let mut sequence = 0;
     for (key, value) in store.records(RecordTable::Marks)? {
-        let decode = |problem: String| StateError::Decode {
-            key: key.clone(),
-            problem,
-        };
-        if let Some(slo) = key.strip_prefix(POLICY_PREFIX) {
-            let mark: PolicyMark =
-                serde_json::from_slice(&value).map_err(|error| decode(error.to_string()))?;
-            book.policies.insert(slo.to_string(), mark.state);
-        } else if let Some(slo) = key.strip_prefix(REVIEW_PREFIX) {
-            let text = String::from_utf8_lossy(&value).to_string();
-            let date = text
-                .parse::<jiff::civil::Date>()
-                .map_err(|error| decode(error.to_string()))?;
-            book.reviews.insert(slo.to_string(), date);
-        } else if key == SEQUENCE_MARK {
-            sequence = String::from_utf8_lossy(&value)
-                .parse()
-                .map_err(|error: std::num::ParseIntError| decode(error.to_string()))?;
+        match mark(&mut book, &key, &value) {
+            Ok(Some(found)) => sequence = found,
+            Ok(None) => {}
+            Err(problem) => tracing::error!(%problem, "alert mark left out"),
         }
     }
     Ok((book, sequence))
+}
+
+/// Reads one mark into `book`; returns the history sequence when it is that mark.
+fn mark(book: &mut AlertBook, key: &str, value: &[u8]) -> Result<Option<u64>, StateError> {
+    let decode = |problem: String| StateError::Decode {
+        key: key.to_string(),
+        problem,
+    };
+    if let Some(slo) = key.strip_prefix(POLICY_PREFIX) {
+        let mark: PolicyMark =
+            serde_json::from_slice(value).map_err(|error| decode(error.to_string()))?;
+        book.policies.insert(slo.to_string(), mark.state);
+    } else if let Some(slo) = key.strip_prefix(REVIEW_PREFIX) {
+        let date = String::from_utf8_lossy(value)
+            .parse::<jiff::civil::Date>()
+            .map_err(|error| decode(error.to_string()))?;
+        book.reviews.insert(slo.to_string(), date);
+    } else if key == SEQUENCE_MARK {
+        let sequence = String::from_utf8_lossy(value)
+            .parse()
+            .map_err(|error: std::num::ParseIntError| decode(error.to_string()))?;
+        return Ok(Some(sequence));
+    }
+    Ok(None)
 }
 
 fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, StateError> {

@@ -332,3 +332,35 @@ fn a_policy_change_is_enqueued_once_and_recorded() {
     assert!(history.windows(2).all(|pair| pair[0].key < pair[1].key));
     let _ = std::fs::remove_dir_all(path);
 }
+
+// issue 10.1: one damaged state record is left out with an error log; it does not keep the
+// evaluator (and the server) from starting, and the rest of the state loads.
+#[test]
+fn a_damaged_state_record_is_left_out_and_the_rest_loads() {
+    let catalog = catalog();
+    let source = source(T0);
+    let path = directory("damaged");
+    let evaluator = open(&path, Arc::new(Recording::default()));
+    evaluate(&evaluator, &catalog, &source, T0 + 2 * MINUTE);
+    let firing = evaluator.active().len();
+    assert!(firing >= 1);
+    evaluator
+        .store()
+        .commit_records(&[
+            RecordOp::Put {
+                table: RecordTable::AlertInstances,
+                key: "shop/checkout/default/garbage".into(),
+                value: b"{not json".to_vec(),
+            },
+            RecordOp::Put {
+                table: RecordTable::Marks,
+                key: "review/shop/checkout".into(),
+                value: b"yesterday".to_vec(),
+            },
+        ])
+        .unwrap();
+    drop(evaluator);
+    let evaluator = open(&path, Arc::new(Recording::default()));
+    assert_eq!(evaluator.active().len(), firing);
+    let _ = std::fs::remove_dir_all(path);
+}

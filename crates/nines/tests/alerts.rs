@@ -243,3 +243,58 @@ fn the_alert_routes_refuse_unknown_filters_and_the_cli_prints_them() {
     assert_eq!(run.status, 2, "{}", run.stdout);
     assert!(run.stderr.contains("known: page, ticket"), "{}", run.stderr);
 }
+
+// issue 10.1: `serve --prometheus` keeps its alert state in the store in --data: against a
+// real Prometheus without any of the shop's metrics, every SLO raises its no-data alert
+// (ticket), and the state survives a restart.
+#[test]
+fn serve_with_prometheus_keeps_alert_state_in_its_data_directory() {
+    let directory = TempDir::new();
+    let prometheus = harness::Prometheus::start(directory.path(), &[]);
+    let specs = harness::examples().join("shop").display().to_string();
+    let data = directory.path().join("data").display().to_string();
+    let start = || {
+        ServerProcess::start(
+            &[
+                "serve",
+                "--specs",
+                &specs,
+                "--data",
+                &data,
+                "--listen",
+                "127.0.0.1:0",
+                "--eval-interval",
+                "1s",
+                "--prometheus",
+                &prometheus.base,
+            ],
+            &[("NINES_WRITE_TOKEN", "")],
+        )
+    };
+    let server = start();
+    let base = server.base.clone();
+    let no_data = "checkout/availability/no-data";
+    let fired = wait_for("the no-data alert", &server, || {
+        let (_, body) = get(&base, "/api/v1/alerts");
+        body["alerts"]
+            .as_array()?
+            .iter()
+            .find(|alert| alert["id"] == no_data)
+            .cloned()
+    });
+    assert_eq!(fired["severity"], "ticket");
+    assert_eq!(fired["state"], "firing");
+    assert_eq!(fired["kind"], "no_data");
+    server.signal("KILL");
+    drop(server);
+    let server = start();
+    let (_, body) = get(&server.base, "/api/v1/alerts");
+    let again = body["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|alert| alert["id"] == no_data)
+        .cloned()
+        .expect("still firing after the restart");
+    assert_eq!(again["fired_at"], fired["fired_at"]);
+}
