@@ -11,7 +11,8 @@ need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
 need prometheus prometheus     # remote write, backend and promtool tests (promtool comes with it)
 need victoria-metrics victoria-metrics   # the backend against VictoriaMetrics
 need openssl openssl           # certificates for the TLS backend test
-# (Later issues add alertmanager and chromium here.)
+need prometheus-alertmanager prometheus-alertmanager   # delivery to a real Alertmanager (issue 10)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || packages+=(python3-aiosmtpd)   # a real SMTP server for e-mail delivery
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing: ${packages[*]}" >&2

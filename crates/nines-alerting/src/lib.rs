@@ -5,11 +5,35 @@
 //! - [`notification`]: the one event schema every target receives in its own format
 //!   (alert firing or resolved, policy state changed, review overdue), with a stable id
 //!   receivers de-duplicate on.
+//! - [`sink`]: the contract between evaluation and delivery ([`NotificationSink`]), and
+//!   [`NullSink`], which routes to nothing.
+//! - [`evaluate`]: the [`Evaluator`]: the engine's statuses in, the alert state machine
+//!   (`nines_core::alerts`) stepped, one commit of instances, history, marks and outbox.
+//! - [`state`], [`history`]: how the alert state and its history sit in the store.
+//! - [`api`]: `GET /api/v1/alerts` and `GET /api/v1/alerts/history`, a router the server
+//!   mounts behind its read token.
 
 #![deny(missing_docs)]
 
+pub mod api;
+pub mod deliver;
+pub mod evaluate;
+mod evaluate_notifications;
+pub mod history;
 pub mod notification;
+pub mod outbox;
+pub mod routing;
+pub mod secret;
+pub mod sink;
+pub mod state;
+pub mod targets;
 
+pub use evaluate::{Committed, Evaluator, Outcome, Settings};
+pub use evaluate_notifications::{alert_notification_id, duration_in_words};
+pub use history::HistoryEntry;
 pub use notification::{
     AlertInfo, Event, Notification, PolicyChange, ReviewReminder, SCHEMA_VERSION,
 };
+pub use outbox::{Delivery, DeliveryConfig, DeliveryError, RecordStore};
+pub use sink::{NotificationSink, NullSink};
+pub use state::StateError;

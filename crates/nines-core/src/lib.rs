@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+pub mod alerts;
 pub mod duration;
 pub mod engine;
 pub mod expr;

@@ -95,6 +95,8 @@ pub struct Gauges {
     pub store_disk_bytes: Option<u64>,
     /// Notifications waiting in the outbox, when alerting runs.
     pub notifications_pending: Option<u64>,
+    /// Alerts firing after the last evaluation, when alerting runs.
+    pub alerts_firing: Option<u64>,
     /// Objectives in the specs in force.
     pub objectives: usize,
     /// When the specs in force were loaded, seconds since the epoch.
@@ -230,6 +232,14 @@ impl Health {
                 "Bytes of the store's file on disk.",
             );
             encoder.sample(&[], bytes as f64);
+        }
+        if let Some(firing) = gauges.alerts_firing {
+            encoder.family(
+                "nines_alerts_firing",
+                Kind::Gauge,
+                "Alerts firing after the last alert evaluation.",
+            );
+            encoder.sample(&[], firing as f64);
         }
         if let Some(pending) = gauges.notifications_pending {
             encoder.family(

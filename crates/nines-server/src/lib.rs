@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+pub mod alerts;
 pub mod auth;
 mod body;
 pub mod error;
@@ -33,17 +34,24 @@ pub use auth::{Auth, Token};
 pub use error::ApiError;
 pub use limits::Limits;
 pub use listener::fit_to_file_limit;
-pub use state::{AppState, Data, ServerConfig, SpecError, Specs};
+pub use state::{AlertObserver, AppState, Data, ServerConfig, SpecError, Specs};
 
 /// The application: every route, the body limit and request logging.
 pub fn app(state: Arc<AppState>) -> Router {
     let limit = state.config.max_body_bytes;
+    let mut outer = Router::new();
+    if let Some(evaluator) = state.alerting() {
+        outer = outer.merge(
+            alerts::routes(&state, evaluator.clone())
+                .route_layer(axum::middleware::from_fn(routes::remember_route)),
+        );
+    }
     let routes = routes::router()
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone());
     // Logging wraps the whole router, so it sees the final response (axum adds `Allow`
     // to a 405 outside the route's own layers).
-    Router::new()
+    outer
         .fallback_service(routes)
         .layer(axum::middleware::from_fn_with_state(
             state,
@@ -60,6 +68,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let background = tokio::spawn(background(state.clone()));
+    let evaluation = state.alerting().map(|evaluator| {
+        tokio::spawn(alerts::evaluate_forever(
+            state.clone(),
+            evaluator.clone(),
+            state.alert_observer(),
+        ))
+    });
     let draining = state.clone();
     listener::serve(
         listener,
@@ -73,6 +88,9 @@ pub async fn run(
     )
     .await;
     background.abort();
+    if let Some(evaluation) = evaluation {
+        evaluation.abort();
+    }
     tracing::info!("stopped; every acknowledged write was fsynced before it was acknowledged");
     Ok(())
 }

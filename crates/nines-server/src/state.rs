@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub max_series_points: usize,
     /// Connections and timeouts.
     pub limits: Limits,
+    /// How often alerts are evaluated (`--eval-interval`).
+    pub eval_interval: Duration,
 }
 
 impl Default for ServerConfig {
@@ -47,6 +49,7 @@ impl Default for ServerConfig {
             compact_every: Duration::from_hours(1),
             max_series_points: 11_000,
             limits: Limits::default(),
+            eval_interval: Duration::from_secs(30),
         }
     }
 }
@@ -121,7 +124,7 @@ impl Specs {
 #[derive(Debug)]
 pub enum Data {
     /// The embedded store: ingestion on.
-    Store(Store),
+    Store(Arc<Store>),
     /// A Prometheus-compatible backend: ingestion off, statuses queried.
     Prometheus(nines_prometheus::Backend),
 }
@@ -148,7 +151,28 @@ pub struct AppState {
     pub health: nines_metrics::Health,
     /// When the specs in force were loaded, milliseconds since the epoch.
     specs_loaded_at: std::sync::atomic::AtomicI64,
+    /// Alert evaluation, when set before the server runs.
+    alerting: std::sync::OnceLock<Arc<nines_alerting::Evaluator>>,
+    /// Who hears each evaluation's outcome (the demo prints its transitions).
+    observer: Observer,
 }
+
+/// The observer's slot (a closure has no `Debug`).
+#[derive(Default)]
+struct Observer(std::sync::OnceLock<AlertObserver>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(if self.0.get().is_some() {
+            "Observer(set)"
+        } else {
+            "Observer(none)"
+        })
+    }
+}
+
+/// Hears each alert evaluation's outcome.
+pub type AlertObserver = Arc<dyn Fn(&nines_alerting::Committed) + Send + Sync>;
 
 /// How often readiness tries a small write while the disk is full: a probe a second is
 /// nothing for the disk, and readiness turns back within a second of space returning.
@@ -161,7 +185,7 @@ impl AppState {
     /// A state serving `specs` over `store`.
     pub fn new(store: Store, specs: Specs, config: ServerConfig) -> AppState {
         store.prepare(&specs.catalog);
-        AppState::with_data(Data::Store(store), specs, config)
+        AppState::with_data(Data::Store(Arc::new(store)), specs, config)
     }
 
     /// A state serving `specs` from `data`.
@@ -191,13 +215,44 @@ impl AppState {
             specs_loaded_at: std::sync::atomic::AtomicI64::new(
                 jiff::Timestamp::now().as_millisecond(),
             ),
+            alerting: std::sync::OnceLock::new(),
+            observer: Observer::default(),
+        }
+    }
+
+    /// Turns alert evaluation on (before [`crate::run`]): its routes are mounted behind
+    /// the read token and it runs every `eval_interval`. A second call changes nothing.
+    pub fn set_alerting(&self, evaluator: Arc<nines_alerting::Evaluator>) {
+        let _ = self.alerting.set(evaluator);
+    }
+
+    /// Has `observer` hear every alert evaluation (before [`crate::run`]).
+    pub fn set_alert_observer(&self, observer: AlertObserver) {
+        let _ = self.observer.0.set(observer);
+    }
+
+    /// Who hears alert evaluations.
+    pub fn alert_observer(&self) -> Option<AlertObserver> {
+        self.observer.0.get().cloned()
+    }
+
+    /// Alert evaluation, when on.
+    pub fn alerting(&self) -> Option<&Arc<nines_alerting::Evaluator>> {
+        self.alerting.get()
+    }
+
+    /// The shared store, when statuses come from it.
+    pub fn shared_store(&self) -> Option<Arc<Store>> {
+        match &self.data {
+            Data::Store(store) => Some(store.clone()),
+            Data::Prometheus(_) => None,
         }
     }
 
     /// The store, when statuses come from it.
     pub fn store(&self) -> Option<&Store> {
         match &self.data {
-            Data::Store(store) => Some(store),
+            Data::Store(store) => Some(store.as_ref()),
             Data::Prometheus(_) => None,
         }
     }

@@ -143,6 +143,7 @@ rules! {
     AlertWindowOrder => ("alert-window-order", Error, "An alert's short window is not shorter than its long window, or is longer than the SLO window."),
     CompositeMixedBudgeting => ("composite-mixed-budgeting", Error, "A composite SLO's members use different budgeting methods."),
     InvalidSla => ("invalid-sla", Error, "An SLA is not measurable: a rolling window, or credit tiers out of range."),
+    InvalidTarget => ("invalid-target", Error, "A notification target cannot deliver: no usable URL, a missing routing key or sender, a secret written in the spec, plain-text SMTP beyond loopback, or a field its kind does not use."),
     InvalidPolicy => ("invalid-policy", Error, "An error budget policy has no states, unreachable states or unknown conditions."),
     MissingOwner => ("missing-owner", Warning, "No owner: nobody is accountable for the SLO."),
     MissingApprover => ("missing-approver", Warning, "No approver: the SLO lacks recorded executive buy-in."),

@@ -22,6 +22,7 @@ pub mod lint;
 pub mod load;
 pub mod promql;
 pub mod resolve;
+pub mod target;
 pub mod yaml;
 
 use std::path::PathBuf;

@@ -369,6 +369,17 @@ fn check_references(catalog: &Catalog, diagnostics: &mut Vec<Diagnostic>) {
                 &policies,
             );
         }
+        for target in &service.notify {
+            if !targets.contains(target) {
+                unresolved(
+                    diagnostics,
+                    service.origin.field("notify"),
+                    "notification target",
+                    target,
+                    &targets,
+                );
+            }
+        }
     }
     for slo in &catalog.slos {
         if let Some(sla) = &slo.sla

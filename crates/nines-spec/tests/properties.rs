@@ -6,8 +6,8 @@ use nines_core::model::{
     Composite, CompositeMember, Condition, Counted, CreditTier, DEFAULT_OBJECTIVE,
     ErrorBudgetPolicy, EventSource, Exclusion, Indicator, Labels, MemberSource, NoDataAlert,
     NotificationTarget, Objective, ObjectiveThreshold, Op, Origin, Ownership, PolicyState,
-    PromQuery, PrometheusSource, RawKind, Recurrence, Review, Schedule, Service, Sla, Sli, SliKind,
-    SliRef, Slo, Window,
+    PromQuery, PrometheusSource, RawKind, Recurrence, Review, Schedule, SecretSource, Service, Sla,
+    Sli, SliKind, SliRef, Slo, TargetDelivery, Window,
 };
 use nines_core::{Duration, Ratio};
 use nines_spec::convert::{Target, convert};
@@ -541,7 +541,14 @@ fn catalog() -> impl Strategy<Value = Catalog> {
             name: "oncall".into(),
             kind: Some("webhook".into()),
             target: "https://hooks.example.com/x".into(),
+            more_targets: Vec::new(),
             description: None,
+            delivery: TargetDelivery {
+                secret: Some(SecretSource::Env("HOOK_SECRET".into())),
+                headers: vec![("X-Team".into(), SecretSource::Literal("shop".into()))],
+                match_severity: vec!["page".into()],
+                ..TargetDelivery::default()
+            },
         });
         catalog
     })

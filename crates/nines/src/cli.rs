@@ -127,6 +127,24 @@ Exit status:
   0  printed
   2  usage error, invalid specs or unreadable counts")]
     Suggest(SuggestArgs),
+    /// Alerts of a running server: pending and firing now, or every transition.
+    #[command(after_help = "\
+Examples:
+  nines alerts --server http://127.0.0.1:9099
+  nines alerts --server http://127.0.0.1:9099 --state firing --severity page
+  nines alerts --server http://127.0.0.1:9099 --service checkout --output json
+  nines alerts --server http://127.0.0.1:9099 --history --from 2026-11-01 --to now
+
+`nines serve` evaluates every SLO's burn-rate rows, no-data alerts, policy states and
+reviews every --eval-interval (30s) and keeps the state in its store (docs/alerting.md).
+Without --history: the alerts pending (holding for less than their `for:`) and firing.
+With --history: every transition (pending, firing, resolved, cancelled, policy changes,
+overdue reviews) between --from (7 days ago by default) and --to (now), oldest first.
+
+Exit status:
+  0  printed (also when nothing is firing)
+  2  usage error, an unknown filter value, or an unreachable server")]
+    Alerts(AlertsArgs),
     /// Run the server: ingest events, counts and remote write; serve statuses.
     #[command(after_help = "\
 Examples:
@@ -403,6 +421,25 @@ pub struct ServerArgs {
     /// How often the store is compacted.
     #[arg(long, default_value = "1h", value_name = "DURATION")]
     pub compact_every: String,
+    /// How often alerts are evaluated (burn-rate rows, no-data alerts, policy states,
+    /// reviews); their state is kept in the store (`--data`, also with --prometheus).
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub eval_interval: String,
+    /// The server's public URL, e.g. https://nines.example.com: notifications link to
+    /// the SLO there.
+    #[arg(long, value_name = "URL")]
+    pub external_url: Option<String>,
+    /// An Alertmanager that receives every alert event (repeatable: every member of an
+    /// HA pair receives every alert), beside the targets the specs name.
+    #[arg(long = "alertmanager", value_name = "URL")]
+    pub alertmanagers: Vec<String>,
+    /// How often firing alerts are re-sent to Alertmanagers (Prometheus' resend delay).
+    #[arg(long, default_value = "1m", value_name = "DURATION")]
+    pub resend_interval: String,
+    /// How long a notification is retried before it is dropped (with an error log and
+    /// a counter in /api/v1/status).
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub notify_retry_for: String,
     /// Log format on stderr.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -547,6 +584,66 @@ pub struct ReportArgs {
     /// Time zone of the period's boundaries (IANA name); UTC by default.
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     pub zone: String,
+}
+
+/// Options of `nines alerts`.
+#[derive(Debug, clap::Args)]
+pub struct AlertsArgs {
+    /// A running `nines serve`, e.g. http://127.0.0.1:9099.
+    #[arg(long, value_name = "URL", required = true)]
+    pub server: String,
+    /// Bearer token for a server whose reads need one.
+    #[arg(
+        long,
+        env = "NINES_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// Only this service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only this severity (`page`, `ticket`...).
+    #[arg(long, conflicts_with = "history")]
+    pub severity: Option<String>,
+    /// Only alerts in this state.
+    #[arg(long, value_enum, conflicts_with = "history")]
+    pub state: Option<AlertStateArg>,
+    /// Every transition instead of the active alerts.
+    #[arg(long)]
+    pub history: bool,
+    /// History from (RFC 3339, a date, Unix seconds or `now`); 7 days before --to by
+    /// default.
+    #[arg(long, value_name = "TIME", requires = "history")]
+    pub from: Option<String>,
+    /// History to (exclusive); now by default.
+    #[arg(long, value_name = "TIME", requires = "history")]
+    pub to: Option<String>,
+    /// The most history entries to print (at most 1,000 a page are read; more pages are
+    /// read until this many).
+    #[arg(long, default_value_t = 1_000, requires = "history")]
+    pub limit: usize,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub output: AlertsFormat,
+}
+
+/// Alert states `nines alerts --state` filters on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AlertStateArg {
+    /// Holding for less than the row's `for:`.
+    Pending,
+    /// Fired.
+    Firing,
+}
+
+/// Output of `nines alerts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AlertsFormat {
+    /// A table.
+    Table,
+    /// The server's JSON.
+    Json,
 }
 
 /// Options of `nines gate`.

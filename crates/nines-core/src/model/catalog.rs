@@ -57,6 +57,9 @@ pub struct Service {
     pub policy: Option<String>,
     /// Default rule for missing data for the service's SLOs.
     pub no_data: Option<NoData>,
+    /// Default notification targets (by name) for the alerts of the service's SLOs that
+    /// name none in `alerting.notify`.
+    pub notify: Vec<String>,
 }
 
 impl Service {
@@ -72,6 +75,7 @@ impl Service {
             review: Review::default(),
             policy: None,
             no_data: None,
+            notify: Vec::new(),
         }
     }
 }
@@ -87,8 +91,92 @@ pub struct NotificationTarget {
     pub kind: Option<String>,
     /// The address: a URL, an e-mail address, a channel.
     pub target: String,
+    /// Further addresses of the same kind, when `target` is a list: the other
+    /// Alertmanagers of an HA pair, more e-mail recipients.
+    pub more_targets: Vec<String>,
     /// In words.
     pub description: Option<String>,
+    /// How to deliver: secrets, headers, SMTP settings, routing filter.
+    pub delivery: TargetDelivery,
+}
+
+impl NotificationTarget {
+    /// Every address: `target` then `more_targets`.
+    pub fn addresses(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.target.as_str()).chain(self.more_targets.iter().map(String::as_str))
+    }
+}
+
+/// A target's delivery settings. Secrets are references ([`SecretSource`]) read when a
+/// notification is sent, so a spec never holds them and no output repeats them.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct TargetDelivery {
+    /// Webhook: the key of the `X-Nines-Signature` HMAC-SHA256 of the body.
+    pub secret: Option<SecretSource>,
+    /// Webhook: extra request headers, in spec order.
+    pub headers: Vec<(String, SecretSource)>,
+    /// PagerDuty: the integration's routing key.
+    pub routing_key: Option<SecretSource>,
+    /// E-mail: the SMTP server, `host:port`.
+    pub smtp: Option<String>,
+    /// E-mail: how the SMTP connection is protected; `None` means STARTTLS.
+    pub tls: Option<SmtpTls>,
+    /// E-mail: the sender address.
+    pub from: Option<String>,
+    /// E-mail: the SMTP user name.
+    pub username: Option<SecretSource>,
+    /// E-mail: the SMTP password.
+    pub password: Option<SecretSource>,
+    /// Routing: only notifications of these severities (any when empty; policy and review
+    /// events have none and pass only when this is empty).
+    pub match_severity: Vec<String>,
+    /// Routing: only notifications whose labels hold all of these.
+    pub match_labels: Labels,
+}
+
+/// How an SMTP connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (port 587), required.
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only to a loopback server.
+    None,
+}
+
+impl SmtpTls {
+    /// The spelling in specs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpTls::Starttls => "starttls",
+            SmtpTls::Tls => "tls",
+            SmtpTls::None => "none",
+        }
+    }
+}
+
+/// Where a secret or header value comes from. Only `Literal` holds a value, and it is
+/// refused for secrets (signing keys, routing keys, passwords).
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// Written in the spec (header values and user names only).
+    Literal(String),
+    /// An environment variable's name, read when sending (`{env: NAME}`).
+    Env(String),
+    /// A file's path, read when sending, trailing newline removed (`{file: path}`).
+    File(String),
+}
+
+impl std::fmt::Debug for SecretSource {
+    /// Never prints a literal's value.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretSource::Literal(_) => formatter.write_str("Literal(<redacted>)"),
+            SecretSource::Env(name) => write!(formatter, "Env({name})"),
+            SecretSource::File(path) => write!(formatter, "File({path})"),
+        }
+    }
 }
 
 /// A named data source (OpenSLO DataSource): a type and its connection details.

@@ -18,7 +18,10 @@ mod window;
 use std::collections::BTreeMap;
 
 pub use alerting::{Alerting, BurnRateWindow, BurnThreshold, NoDataAlert};
-pub use catalog::{Catalog, DataSource, MeasuredSeries, NotificationTarget, Service};
+pub use catalog::{
+    Catalog, DataSource, MeasuredSeries, NotificationTarget, SecretSource, Service, SmtpTls,
+    TargetDelivery,
+};
 pub use exclusion::{Exclusion, Recurrence, Schedule};
 pub use no_data::{DEFAULT_STALE_AFTER, NoData, NoDataGate};
 pub use origin::{Location, Origin};

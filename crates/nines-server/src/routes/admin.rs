@@ -141,6 +141,7 @@ pub async fn status(
                 "remote_write_unsupported": specs.remote_write.unsupported,
             },
             "store": data,
+            "alerting": state.alerting().map(|evaluator| evaluator.status()),
         })))
     })
     .await

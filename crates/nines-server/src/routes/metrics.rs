@@ -33,7 +33,12 @@ pub async fn metrics(
     let (started_at, loaded_at) = state.loaded_times();
     let gauges = nines_metrics::Gauges {
         store_disk_bytes: state.store().map(nines_store::Store::disk_bytes),
-        notifications_pending: None,
+        notifications_pending: state
+            .alerting()
+            .and_then(|evaluator| evaluator.sink().status()["pending"].as_u64()),
+        alerts_firing: state
+            .alerting()
+            .and_then(|evaluator| evaluator.status()["firing"].as_u64()),
         objectives: report.objectives.len(),
         specs_loaded_seconds: Some(loaded_at as f64 / 1000.0),
         start_seconds: started_at as f64 / 1000.0,

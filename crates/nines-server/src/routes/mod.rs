@@ -51,7 +51,7 @@ pub fn router() -> Router<Arc<AppState>> {
 struct RouteName(String);
 
 /// Keeps the matched route in the response, where the request log reads it.
-async fn remember_route(request: Request, next: Next) -> Response {
+pub(crate) async fn remember_route(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()

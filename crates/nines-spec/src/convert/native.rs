@@ -6,7 +6,8 @@ use nines_core::model::{
     Action, Alerting, Approval, Budgeting, BurnRateWindow, BurnThreshold, Catalog, Composite,
     Condition, DEFAULT_OBJECTIVE, ErrorBudgetPolicy, Exclusion, Indicator, Labels, MemberSource,
     NoDataAlert, NotificationTarget, Objective, Op, Ownership, PromQuery, RawKind, Recurrence,
-    Review, Schedule, Service, Sla, Sli, SliKind, SliRef, Slo, Window,
+    Review, Schedule, SecretSource, Service, Sla, Sli, SliKind, SliRef, Slo, TargetDelivery,
+    Window,
 };
 use nines_core::{Duration, Ratio};
 
@@ -137,6 +138,9 @@ fn service_document(catalog: &Catalog, service: &Service) -> Value {
     write_ownership(&mut map, &service.ownership);
     write_review(&mut map, &service.review);
     insert_some(&mut map, "policy", service.policy.clone());
+    if !service.notify.is_empty() {
+        insert(&mut map, "notify", service.notify.clone());
+    }
     let slas: Vec<Value> = catalog
         .slas
         .iter()
@@ -713,7 +717,59 @@ pub(super) fn notification_target_document(target: &NotificationTarget) -> Value
     insert(&mut map, "kind", "NotificationTarget");
     insert(&mut map, "name", target.name.clone());
     insert_some(&mut map, "type", target.kind.clone());
-    insert(&mut map, "target", target.target.clone());
+    if target.more_targets.is_empty() {
+        insert(&mut map, "target", target.target.clone());
+    } else {
+        insert(
+            &mut map,
+            "target",
+            target.addresses().map(str::to_string).collect::<Vec<_>>(),
+        );
+    }
     insert_some(&mut map, "description", target.description.clone());
+    map.extend(target_delivery_value(&target.delivery));
     Value::Object(map)
+}
+
+/// A target's delivery settings in the native spelling: secrets as the references they
+/// were written as (`{env: NAME}`, `{file: path}`), never as values.
+pub(super) fn target_delivery_value(delivery: &TargetDelivery) -> Map<String, Value> {
+    let source = |source: &SecretSource| match source {
+        SecretSource::Literal(text) => Value::from(text.clone()),
+        SecretSource::Env(name) => serde_json::json!({ "env": name }),
+        SecretSource::File(path) => serde_json::json!({ "file": path }),
+    };
+    let mut map = Map::new();
+    if let Some(secret) = &delivery.secret {
+        insert(&mut map, "secret", source(secret));
+    }
+    if !delivery.headers.is_empty() {
+        let headers: Map<String, Value> = delivery
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), source(value)))
+            .collect();
+        insert(&mut map, "headers", headers);
+    }
+    if let Some(key) = &delivery.routing_key {
+        insert(&mut map, "routingKey", source(key));
+    }
+    insert_some(&mut map, "smtp", delivery.smtp.clone());
+    insert_some(&mut map, "tls", delivery.tls.map(|tls| tls.as_str()));
+    insert_some(&mut map, "from", delivery.from.clone());
+    if let Some(username) = &delivery.username {
+        insert(&mut map, "username", source(username));
+    }
+    if let Some(password) = &delivery.password {
+        insert(&mut map, "password", source(password));
+    }
+    if !delivery.match_severity.is_empty() || !delivery.match_labels.is_empty() {
+        let mut filter = Map::new();
+        if !delivery.match_severity.is_empty() {
+            insert(&mut filter, "severity", delivery.match_severity.clone());
+        }
+        insert_labels(&mut filter, "labels", &delivery.match_labels);
+        insert(&mut map, "match", filter);
+    }
+    map
 }

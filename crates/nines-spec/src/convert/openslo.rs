@@ -169,6 +169,10 @@ pub fn write(catalog: &Catalog, conversion: &mut Conversion) {
         insert_some(&mut spec, "description", target.description.clone());
         let mut extensions = Map::new();
         insert_some(&mut extensions, "type", target.kind.clone());
+        if !target.more_targets.is_empty() {
+            insert(&mut extensions, "targets", target.more_targets.clone());
+        }
+        extensions.extend(native::target_delivery_value(&target.delivery));
         shared.push(document(
             "AlertNotificationTarget",
             metadata(
@@ -234,6 +238,9 @@ fn service_document(service: &Service) -> Value {
     let mut extensions = native::ownership_value(&service.ownership);
     native::write_review(&mut extensions, &service.review);
     insert_some(&mut extensions, "policy", service.policy.clone());
+    if !service.notify.is_empty() {
+        insert(&mut extensions, "notify", service.notify.clone());
+    }
     let mut spec = Map::new();
     insert_some(&mut spec, "description", service.description.clone());
     document(

@@ -13,7 +13,7 @@ use nines_store::Batch;
 
 use crate::cli::{DemoArgs, Status};
 use crate::commands::serve::{
-    auth, init_logging, open_store, report_spec_error, serve, server_config,
+    auth, init_logging, open_store, report_spec_error, serve, server_config, start_alerting_with,
 };
 use crate::demo::{Incidents, SPECS, history, live_events};
 use crate::output;
@@ -162,6 +162,13 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
         return Ok(Status::Error);
     };
     let state = Arc::new(AppState::new(store, specs, config));
+    let Some(shared) = state.shared_store() else {
+        return Ok(Status::Error);
+    };
+    if start_alerting_with(&state, shared, &args.server, false).is_err() {
+        return Ok(Status::Error);
+    }
+    state.set_alert_observer(Arc::new(print_transitions));
     let rate = args.rate;
     let directory_shown: PathBuf = directory.clone();
     serve(state, &args.server.listen, move |address| {
@@ -174,6 +181,60 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Status> {
             tokio::spawn(send_live_events(base, token, rate, incidents));
         }
     })
+}
+
+/// One line on stdout per alert that fires or resolves and per policy change, as the
+/// evaluator commits them.
+fn print_transitions(committed: &nines_alerting::Committed) {
+    for entry in &committed.entries {
+        if let Some(line) = transition_line(entry) {
+            output::data(&format!("{line}\n"));
+        }
+    }
+}
+
+/// `ALERT firing   checkout/latency page-6h (page): burning 7.2× over 6h, 6.8× over 30m`,
+/// `POLICY checkout/latency: healthy → frozen: freeze releases except p0, security`.
+fn transition_line(entry: &nines_alerting::HistoryEntry) -> Option<String> {
+    use nines_core::alerts::AlertEvent;
+    if let Some(transition) = &entry.alert {
+        let alert = &transition.alert;
+        let subject = format!(
+            "{}/{} {} ({})",
+            alert.service, alert.slo, alert.row, alert.severity
+        );
+        let burns = match (alert.long_burn, alert.short_burn) {
+            (Some(long), Some(short)) => format!(
+                ": burning {long:.1}× over {}, {short:.1}× over {}",
+                alert.long_window.as_deref().unwrap_or("?"),
+                alert.short_window.as_deref().unwrap_or("?")
+            ),
+            _ => String::new(),
+        };
+        return match transition.event {
+            AlertEvent::Firing => Some(format!("{} ALERT firing   {subject}{burns}", entry.at)),
+            AlertEvent::Resolved => Some(format!(
+                "{} ALERT resolved {subject}{}",
+                entry.at,
+                transition
+                    .reason
+                    .as_ref()
+                    .map(|reason| format!(": {reason}"))
+                    .unwrap_or_default()
+            )),
+            AlertEvent::Pending | AlertEvent::Cancelled => None,
+        };
+    }
+    let policy = entry.policy.as_ref()?;
+    Some(format!(
+        "{} POLICY {}/{}: {} → {}: {}",
+        entry.at,
+        policy.service,
+        policy.slo,
+        policy.from.as_deref().unwrap_or("(first seen)"),
+        policy.to.as_deref().unwrap_or("no state"),
+        policy.in_words
+    ))
 }
 
 fn banner(base: &str, token: Option<&str>, directory: &std::path::Path, table: &str) -> String {
@@ -202,7 +263,15 @@ fn banner(base: &str, token: Option<&str>, directory: &std::path::Path, table: &
     );
     let _ = writeln!(
         text,
+        "  {base}/api/v1/alerts                     pending and firing alerts (also: nines alerts --server {base})"
+    );
+    let _ = writeln!(
+        text,
         "  {base}/api/v1/status                     what the server holds"
+    );
+    let _ = writeln!(
+        text,
+        "\nAlerts that fire or resolve and policy changes are printed below as they happen."
     );
     if let Some(token) = token {
         let _ = writeln!(text, "\nWrite token (generated for this run): {token}");

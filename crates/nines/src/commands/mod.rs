@@ -1,5 +1,6 @@
 //! One module per command; each turns parsed arguments into a [`Status`].
 
+mod alerts;
 mod convert;
 mod data;
 mod demo;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Validate(args) => validate::run(&args),
         Command::Convert(args) => convert::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Alerts(args) => alerts::run(&args),
         Command::Gate(args) => gate::run(&args),
         Command::Suggest(args) => suggest::run(&args),
         Command::Serve(args) => serve::run(&args),

@@ -27,24 +27,98 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Status> {
     let Ok(auth) = auth(&args.server, None, reading_backend) else {
         return Ok(Status::Error);
     };
+    // The store holds the counts, and the alert state in both modes: with --prometheus
+    // it is opened in --data for the alert state alone.
+    let Ok(store) = open_store(&args.data, &args.server.store, &specs.catalog) else {
+        return Ok(Status::Error);
+    };
+    let store = Arc::new(store);
     let data = if reading_backend {
         let Ok(backend) = crate::commands::data::backend(&args.backend) else {
             return Ok(Status::Error);
         };
         nines_server::Data::Prometheus(backend)
     } else {
-        let Ok(store) = open_store(&args.data, &args.server.store, &specs.catalog) else {
-            return Ok(Status::Error);
-        };
-        nines_server::Data::Store(store)
+        nines_server::Data::Store(store.clone())
     };
     let Ok(config) = server_config(&args.server, args.specs.clone(), auth) else {
         return Ok(Status::Error);
     };
     let state = Arc::new(AppState::with_data(data, specs, config));
+    if start_alerting(&state, store, &args.server).is_err() {
+        return Ok(Status::Error);
+    }
     serve(state, &args.server.listen, |address| {
         tracing::info!("listening on http://{address}");
     })
+}
+
+/// Where notifications go: delivery's outbox and sender over `store`, routed by the
+/// specs' targets and `--alertmanager`.
+pub fn notification_sink(
+    state: &AppState,
+    store: Arc<Store>,
+    args: &ServerArgs,
+    spec_targets: bool,
+) -> Result<Arc<dyn nines_alerting::NotificationSink>, Reported> {
+    let mut catch_all = Vec::new();
+    for url in &args.alertmanagers {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(fail(&format!(
+                "--alertmanager `{url}` is not an http:// or https:// URL"
+            )));
+        }
+        catch_all.push(url.clone());
+    }
+    let std_duration =
+        |duration: nines_core::Duration| std::time::Duration::from_millis(duration.as_millis());
+    let config = nines_alerting::DeliveryConfig {
+        catch_all_alertmanagers: catch_all,
+        resend_interval: std_duration(parse_duration("--resend-interval", &args.resend_interval)?),
+        eval_interval: std_duration(eval_interval(&args.eval_interval)?),
+        retry_for: std_duration(parse_duration(
+            "--notify-retry-for",
+            &args.notify_retry_for,
+        )?),
+        spec_targets,
+        ..nines_alerting::DeliveryConfig::default()
+    };
+    let catalog = Arc::new(state.specs().catalog.clone());
+    let delivery = nines_alerting::Delivery::start(store, catalog, config)
+        .map_err(|problem| fail(&problem.to_string()))?;
+    Ok(Arc::new(delivery))
+}
+
+/// Turns alert evaluation on: state loaded from `store`, evaluated every
+/// `--eval-interval`, routes under /api/v1/alerts.
+pub fn start_alerting(
+    state: &AppState,
+    store: Arc<Store>,
+    args: &ServerArgs,
+) -> Result<Arc<nines_alerting::Evaluator>, Reported> {
+    start_alerting_with(state, store, args, true)
+}
+
+/// [`start_alerting`], delivering to the specs' targets only when `spec_targets` (the
+/// demo's example targets are fictional hosts: it delivers to `--alertmanager` only).
+pub fn start_alerting_with(
+    state: &AppState,
+    store: Arc<Store>,
+    args: &ServerArgs,
+    spec_targets: bool,
+) -> Result<Arc<nines_alerting::Evaluator>, Reported> {
+    let settings = nines_alerting::Settings {
+        external_url: args
+            .external_url
+            .as_ref()
+            .map(|url| url.trim_end_matches('/').to_string()),
+    };
+    let sink = notification_sink(state, store.clone(), args, spec_targets)?;
+    let evaluator = nines_alerting::Evaluator::open(store, sink, settings)
+        .map_err(|problem| fail(&problem.to_string()))?;
+    let evaluator = Arc::new(evaluator);
+    state.set_alerting(evaluator.clone());
+    Ok(evaluator)
 }
 
 /// Prints why specs were refused.
@@ -250,9 +324,24 @@ pub fn server_config(
         auth,
         max_body_bytes: parse_size(&args.max_body)?,
         compact_every: parse_duration("--compact-every", &args.compact_every)?,
+        eval_interval: eval_interval(&args.eval_interval)?,
         limits,
         ..ServerConfig::default()
     })
+}
+
+/// The shortest `--eval-interval`: one evaluation reads every SLO's windows; a second
+/// is already finer than any window the default table looks at (5 minutes).
+const MIN_EVAL_INTERVAL_MS: u64 = 1_000;
+
+fn eval_interval(text: &str) -> Result<nines_core::Duration, Reported> {
+    let interval = parse_duration("--eval-interval", text)?;
+    if interval.as_millis() < MIN_EVAL_INTERVAL_MS {
+        return Err(fail(&format!(
+            "--eval-interval {text}: must be at least 1s"
+        )));
+    }
+    Ok(interval)
 }
 
 /// The store's settings from the options: full-resolution retention covers the

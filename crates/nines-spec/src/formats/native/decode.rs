@@ -30,6 +30,7 @@ const SERVICE_FIELDS: &[&str] = &[
     "review",
     "policy",
     "noData",
+    "notify",
     "zone",
     "slas",
     "slis",
@@ -156,6 +157,15 @@ const TARGET_FIELDS: &[&str] = &[
     "type",
     "target",
     "description",
+    "secret",
+    "headers",
+    "routingKey",
+    "smtp",
+    "tls",
+    "from",
+    "username",
+    "password",
+    "match",
 ];
 const EXCLUSION_FIELDS: &[&str] = &[
     "name", "reason", "from", "to", "every", "on", "at", "for", "zone",
@@ -260,6 +270,10 @@ fn decode_service(cx: &mut Cx<'_>, root: &Node, catalog: &mut Catalog) {
         .get("policy")
         .and_then(|node| name(cx, node, "policy"));
     service.no_data = fields.get("noData").and_then(|node| no_data(cx, node));
+    mark(cx, &mut service.origin, "notify", fields.get("notify"));
+    if let Some(node) = fields.get("notify") {
+        service.notify = strings(cx, node, "notify");
+    }
     let defaults = ServiceDefaults {
         zone: fields
             .get("zone")
@@ -1878,18 +1892,34 @@ pub(crate) fn decode_notification_target(
     let target_name = fields
         .require(cx, "name", "the notification target")
         .and_then(|node| name(cx, node, "name"))?;
-    let target = fields
-        .require(cx, "target", "the notification target")
-        .and_then(|node| string(cx, node, "target"))?;
-    Some(NotificationTarget {
-        origin: cx.origin(root),
+    let kind = fields.get("type").and_then(|node| string(cx, node, "type"));
+    let (target, more_targets) = match fields.get("target") {
+        Some(node) => crate::target::addresses(cx, node)?,
+        // PagerDuty has one Events API: its URL is the default.
+        None if kind.as_deref() == Some("pagerduty") => {
+            (crate::target::PAGERDUTY_EVENTS_URL.to_string(), Vec::new())
+        }
+        None => {
+            fields.require(cx, "target", "the notification target");
+            return None;
+        }
+    };
+    let delivery = crate::target::delivery(cx, &fields);
+    let mut origin = cx.origin(root);
+    mark(cx, &mut origin, "target", fields.get("target"));
+    let decoded = NotificationTarget {
+        origin,
         name: target_name,
-        kind: fields.get("type").and_then(|node| string(cx, node, "type")),
+        kind,
         target,
+        more_targets,
         description: fields
             .get("description")
             .and_then(|node| string(cx, node, "description")),
-    })
+        delivery,
+    };
+    crate::target::check(cx, root, &decoded, &fields);
+    Some(decoded)
 }
 
 #[cfg(test)]

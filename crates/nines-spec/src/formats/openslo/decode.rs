@@ -434,21 +434,48 @@ fn decode_notification_target(
     let target = fields
         .require(cx, "target", "the AlertNotificationTarget")
         .and_then(|node| string(cx, node, "target"))?;
-    let kind = meta
-        .extensions
-        .as_ref()
-        .and_then(|extensions| extensions.get("type"))
-        .and_then(|node| string(cx, node, "type"));
-    Some(NotificationTarget {
+    let mut decoded = NotificationTarget {
         origin: cx.origin(node),
         name: meta.name,
-        kind,
+        kind: None,
         target,
+        more_targets: Vec::new(),
         description: description(cx, &fields),
-    })
+        delivery: Default::default(),
+    };
+    mark(cx, &mut decoded.origin, "target", fields.get("target"));
+    if let Some(extensions) = &meta.extensions {
+        let extension_fields = Fields::open(cx, extensions, EXTENSIONS, TARGET_EXTENSIONS)?;
+        decoded.kind = extension_fields
+            .get("type")
+            .and_then(|node| string(cx, node, "type"));
+        // More addresses of the same kind (the rest of an Alertmanager HA pair).
+        if let Some(more) = extension_fields.get("targets") {
+            decoded.more_targets = d::strings(cx, more, "targets");
+        }
+        decoded.delivery = crate::target::delivery(cx, &extension_fields);
+        crate::target::check(cx, extensions, &decoded, &extension_fields);
+    }
+    Some(decoded)
 }
 
-const SERVICE_EXTENSIONS: &[&str] = &["owner", "approvers", "review", "policy"];
+/// The `nines.dev/extensions` of an AlertNotificationTarget: its kind, more addresses,
+/// and the delivery settings of the native format.
+const TARGET_EXTENSIONS: &[&str] = &[
+    "type",
+    "targets",
+    "secret",
+    "headers",
+    "routingKey",
+    "smtp",
+    "tls",
+    "from",
+    "username",
+    "password",
+    "match",
+];
+
+const SERVICE_EXTENSIONS: &[&str] = &["owner", "approvers", "review", "policy", "notify"];
 
 fn decode_service(cx: &mut Cx<'_>, root: &Node) -> Option<Service> {
     let meta = metadata(cx, root.get("metadata")?)?;
@@ -474,6 +501,15 @@ fn decode_service(cx: &mut Cx<'_>, root: &Node) -> Option<Service> {
             "policy",
             extension_fields.get("policy"),
         );
+        mark(
+            cx,
+            &mut service.origin,
+            "notify",
+            extension_fields.get("notify"),
+        );
+        if let Some(node) = extension_fields.get("notify") {
+            service.notify = d::strings(cx, node, "notify");
+        }
     }
     Some(service)
 }
