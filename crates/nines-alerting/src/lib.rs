@@ -12,6 +12,11 @@
 //! - [`state`], [`history`]: how the alert state and its history sit in the store.
 //! - [`api`]: `GET /api/v1/alerts` and `GET /api/v1/alerts/history`, a router the server
 //!   mounts behind its read token.
+//! - Delivery, the [`Delivery`] sink: [`outbox`] (records committed with the state change,
+//!   the sender with retries, backoff, bounds and status), [`routing`] (which targets get a
+//!   notification), [`targets`] and [`secret`] (destinations, secrets read when sending),
+//!   [`deliver`] (one renderer per kind: Alertmanager, webhook, Slack, PagerDuty, e-mail).
+//!   `docs/alerting.md`.
 
 #![deny(missing_docs)]
 
