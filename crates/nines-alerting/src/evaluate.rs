@@ -202,11 +202,7 @@ impl Evaluator {
     ) -> Result<Committed, StateError> {
         let mut book = inner.book.clone();
         let changes = alerts::step(&mut book, statuses, at);
-        let context = Context {
-            catalog,
-            statuses,
-            external_url: self.settings.external_url.as_deref(),
-        };
+        let context = Context::new(catalog, statuses, self.settings.external_url.as_deref());
         let mut ops = Vec::new();
         state::diff(&inner.book, &book, &mut ops)?;
         let mut sequence = inner.sequence;

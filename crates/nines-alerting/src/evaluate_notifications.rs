@@ -1,6 +1,6 @@
 //! Notifications from transitions: labels, annotations and descriptions in words.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use nines_core::alerts::{
     AlertEvent, AlertInstance, AlertKind, AlertTransition, PolicyTransition, ReviewDue,
@@ -14,24 +14,43 @@ use crate::notification::{
     AlertInfo, Event, Notification, PolicyChange, ReviewReminder, SCHEMA_VERSION,
 };
 
-/// What notifications need besides the transition.
+/// What notifications need besides the transition: the SLOs and their statuses by
+/// `(service, slo)` (thousands of firing alerts are described every evaluation).
 pub(crate) struct Context<'a> {
-    pub(crate) catalog: &'a Catalog,
-    pub(crate) statuses: &'a [SloStatus<'a>],
-    pub(crate) external_url: Option<&'a str>,
+    slos: HashMap<(&'a str, &'a str), &'a Slo>,
+    statuses: HashMap<(&'a str, &'a str), &'a SloStatus<'a>>,
+    external_url: Option<&'a str>,
 }
 
-impl Context<'_> {
-    fn slo(&self, service: &str, name: &str) -> Option<&Slo> {
-        self.catalog
-            .slos
-            .iter()
-            .find(|slo| slo.service == service && slo.name == name)
+impl<'a> Context<'a> {
+    pub(crate) fn new(
+        catalog: &'a Catalog,
+        statuses: &'a [SloStatus<'a>],
+        external_url: Option<&'a str>,
+    ) -> Context<'a> {
+        Context {
+            slos: catalog
+                .slos
+                .iter()
+                .map(|slo| ((slo.service.as_str(), slo.name.as_str()), slo))
+                .collect(),
+            statuses: statuses
+                .iter()
+                .map(|status| {
+                    (
+                        (status.slo.service.as_str(), status.slo.name.as_str()),
+                        status,
+                    )
+                })
+                .collect(),
+            external_url,
+        }
     }
-    fn status(&self, service: &str, name: &str) -> Option<&SloStatus<'_>> {
-        self.statuses
-            .iter()
-            .find(|status| status.slo.service == service && status.slo.name == name)
+    fn slo(&self, service: &str, name: &str) -> Option<&'a Slo> {
+        self.slos.get(&(service, name)).copied()
+    }
+    fn status(&self, service: &str, name: &str) -> Option<&'a SloStatus<'a>> {
+        self.statuses.get(&(service, name)).copied()
     }
     fn url(&self, service: &str, slo: &str) -> Option<String> {
         self.external_url
