@@ -11,7 +11,10 @@ need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
 need prometheus prometheus     # remote write, backend and promtool tests (promtool comes with it)
 need victoria-metrics victoria-metrics   # the backend against VictoriaMetrics
 need openssl openssl           # certificates for the TLS backend test
-# (Later issues add alertmanager and chromium here.)
+need chromium chromium         # the dashboard's browser tests (crates/nines/tests/dashboard.rs)
+need node nodejs               # runs tests/browser/dashboard.mjs (playwright-core)
+need npm npm                   # installs playwright-core from tests/browser/package-lock.json
+# (Later issues add alertmanager here.)
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing: ${packages[*]}" >&2
@@ -21,6 +24,12 @@ if [ ${#packages[@]} -gt 0 ]; then
   fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+# playwright-core (pure JavaScript, no browser download) drives Debian's chromium.
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  echo "installing: playwright-core (npm ci in tests/browser)" >&2
+  npm ci --prefix tests/browser --no-audit --no-fund >/dev/null
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then

@@ -18,6 +18,7 @@ mod body;
 pub mod error;
 pub mod limits;
 mod listener;
+mod pages;
 mod routes;
 pub mod state;
 
@@ -40,10 +41,13 @@ pub fn app(state: Arc<AppState>) -> Router {
     let limit = state.config.max_body_bytes;
     let routes = routes::router()
         .layer(DefaultBodyLimit::max(limit))
-        .with_state(state);
+        .with_state(state.clone());
     // Logging wraps the whole router, so it sees the final response (axum adds `Allow`
     // to a 405 outside the route's own layers).
+    // The dashboard's pages (`/` itself is negotiated in the routes: HTML or text).
+    let pages = nines_dashboard::router(Arc::new(pages::Pages(state)));
     Router::new()
+        .merge(pages)
         .fallback_service(routes)
         .layer(axum::middleware::from_fn(routes::log_requests))
 }

@@ -2,7 +2,7 @@
 
 mod admin;
 mod ingest;
-mod status;
+pub(crate) mod status;
 
 use std::collections::HashMap;
 use std::sync::Arc;
