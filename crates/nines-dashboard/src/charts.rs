@@ -100,6 +100,8 @@ pub struct TimeChart {
     pub range: (f64, f64),
     /// How values are written.
     pub unit: Unit,
+    /// A logarithmic value axis (burn rates: 0.5× and 14.4× on one chart).
+    pub log: bool,
     /// The series.
     pub lines: Vec<Line>,
     /// Reference lines.
@@ -110,9 +112,14 @@ pub struct TimeChart {
     pub shaded: Vec<(Millis, Millis)>,
 }
 
+/// Smallest value a logarithmic axis shows: a burn rate of 1% of the budget's pace.
+const LOG_FLOOR: f64 = 0.01;
+
 struct Scale {
     domain: (Millis, Millis),
+    /// In axis units (log10 of the value on a logarithmic axis).
     range: (f64, f64),
+    log: bool,
 }
 
 impl Scale {
@@ -121,6 +128,11 @@ impl Scale {
         LEFT + (at - self.domain.0) as f64 / span * (WIDTH - LEFT - RIGHT)
     }
     fn y(&self, value: f64) -> f64 {
+        let value = if self.log {
+            value.max(LOG_FLOOR).log10()
+        } else {
+            value
+        };
         let span = (self.range.1 - self.range.0).max(f64::EPSILON);
         TOP + (self.range.1 - value) / span * (HEIGHT - TOP - BOTTOM)
     }
@@ -162,7 +174,12 @@ impl TimeChart {
             low = low.min(value);
             high = high.max(value);
         }
-        if high - low < f64::EPSILON {
+        if self.log {
+            // Whole decades, so the ticks read 0.1×, 1×, 10×.
+            low = low.max(LOG_FLOOR).log10().floor();
+            high = high.max(LOG_FLOOR).log10().ceil();
+        }
+        if (high - low).abs() < f64::EPSILON {
             high = low + 1.0;
         }
         self.range = (low, high);
@@ -173,12 +190,20 @@ impl TimeChart {
         let scale = Scale {
             domain: self.domain,
             range: self.range,
+            log: self.log,
         };
         let plot_bottom = HEIGHT - BOTTOM;
-        let ticks = 4;
-        let y_ticks: Vec<f64> = (0..=ticks)
-            .map(|index| self.range.0 + (self.range.1 - self.range.0) * index as f64 / ticks as f64)
-            .collect();
+        let y_ticks: Vec<f64> = if self.log {
+            let (low, high) = (self.range.0 as i32, self.range.1 as i32);
+            (low..=high).map(|power| 10f64.powi(power)).collect()
+        } else {
+            let ticks = 4;
+            (0..=ticks)
+                .map(|index| {
+                    self.range.0 + (self.range.1 - self.range.0) * index as f64 / ticks as f64
+                })
+                .collect()
+        };
         let x_ticks = [
             self.domain.0,
             self.domain.0 + (self.domain.1 - self.domain.0) / 2,
@@ -197,7 +222,7 @@ impl TimeChart {
             figure.chart data-chart=(self.key) {
                 figcaption { (self.title) }
                 svg viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(self.summary)
-                    preserveAspectRatio="none" {
+                    {
                     @for (start, end) in &self.shaded {
                         @let (left, right) = (scale.x((*start).max(self.domain.0)), scale.x((*end).min(self.domain.1)));
                         @if right > left {
@@ -327,6 +352,22 @@ pub struct Lane {
     pub values: Vec<Option<String>>,
 }
 
+/// A colour class for a timeline value: alerts holding and exhausted budgets read as bad,
+/// states named like "at risk" as a warning, "healthy" as good, other policy states
+/// neutral (their name is written in the bar as well).
+fn run_class(value: &str) -> &'static str {
+    let value = value.to_ascii_lowercase();
+    if value == "holding" || value.contains("exhaust") || value.contains("freeze") {
+        "bad"
+    } else if value.contains("risk") || value.contains("warn") {
+        "warn"
+    } else if value.contains("healthy") || value == "ok" {
+        "good"
+    } else {
+        "other"
+    }
+}
+
 /// Height of one timeline lane.
 const LANE_HEIGHT: f64 = 18.0;
 
@@ -340,6 +381,7 @@ pub fn timeline(key: &'static str, title: &str, instants: &[Millis], lanes: &[La
     let scale = Scale {
         domain,
         range: (0.0, 1.0),
+        log: false,
     };
     let step = match instants {
         [first, second, ..] => second - first,
@@ -365,7 +407,7 @@ pub fn timeline(key: &'static str, title: &str, instants: &[Millis], lanes: &[La
     html! {
         figure.chart.timeline data-chart=(key) {
             figcaption { (title) }
-            svg viewBox={ "0 0 " (WIDTH) " " (height) } role="img" aria-label=(title) preserveAspectRatio="none" {
+            svg viewBox={ "0 0 " (WIDTH) " " (height) } role="img" aria-label=(title) {
                 @for (index, lane) in lanes.iter().enumerate() {
                     text.axis x=(LEFT - 4.0) y=(format!("{:.1}", TOP + LANE_HEIGHT * (index as f64 + 0.7))) text-anchor="end" { (lane.name) }
                     line.grid x1=(LEFT) x2=(WIDTH - RIGHT) y1=(format!("{:.1}", TOP + LANE_HEIGHT * (index as f64 + 1.0))) y2=(format!("{:.1}", TOP + LANE_HEIGHT * (index as f64 + 1.0))) {}
@@ -373,9 +415,13 @@ pub fn timeline(key: &'static str, title: &str, instants: &[Millis], lanes: &[La
                 @for (lane, value, start, end) in &runs {
                     @let left = scale.x(*start);
                     @let right = scale.x(*end + step).min(WIDTH - RIGHT);
-                    rect class={ "run v" (value.len() % 6) } x=(format!("{left:.1}")) y=(format!("{:.1}", TOP + LANE_HEIGHT * *lane as f64 + 2.0))
+                    rect class={ "run " (run_class(value)) } x=(format!("{left:.1}")) y=(format!("{:.1}", TOP + LANE_HEIGHT * *lane as f64 + 2.0))
                         width=(format!("{:.1}", (right - left).max(1.0))) height=(LANE_HEIGHT - 4.0) {
                         title { (lanes[*lane].name) ": " (value) " from " (format::instant(*start)) " to " (format::instant(*end)) }
+                    }
+                    // The value in words where the bar has room: colour is not the only cue.
+                    @if right - left > 8.0 * value.len() as f64 {
+                        text.run x=(format!("{:.1}", left + 4.0)) y=(format!("{:.1}", TOP + LANE_HEIGHT * *lane as f64 + LANE_HEIGHT * 0.68)) { (value) }
                     }
                 }
                 @for (index, at) in [domain.0, domain.1].iter().enumerate() {
@@ -430,6 +476,7 @@ mod tests {
             domain: (0, 60_000),
             range: (0.0, 1.0),
             unit: Unit::Percent(2),
+            log: false,
             lines: vec![Line {
                 name: "<b>".to_string(),
                 style: 0,

@@ -16,6 +16,9 @@ use crate::layout::{error_page, page, respond};
 use crate::risk::State;
 use crate::{PageError, Provider};
 
+/// Service, SLO and objective names.
+type ObjectiveKey<'a> = (&'a str, &'a str, &'a str);
+
 /// Points of an overview sparkline: a day-level shape of a 28-day window, small on the wire.
 pub const SPARKLINE_POINTS: i64 = 24;
 
@@ -104,7 +107,7 @@ async fn build<P: Provider>(
     } else {
         provider.reports(instants.clone()).await?
     };
-    let by_instant: HashMap<Millis, HashMap<(&str, &str, &str), Option<f64>>> = instants
+    let by_instant: HashMap<Millis, HashMap<ObjectiveKey<'_>, Option<f64>>> = instants
         .iter()
         .zip(&history)
         .map(|(instant, report)| {

@@ -178,6 +178,7 @@ async fn build<P: Provider>(
         domain,
         range: (0.0, 1.0),
         unit: Unit::Percent(0),
+        log: false,
         lines: vec![Line {
             name: "budget remaining".to_string(),
             style: 0,
@@ -236,6 +237,7 @@ async fn build<P: Provider>(
         domain,
         range: (0.0, 1.0),
         unit: Unit::Percent(SLI_DECIMALS),
+        log: false,
         lines: vec![Line {
             name: "SLI".to_string(),
             style: 1,
@@ -290,6 +292,7 @@ async fn build<P: Provider>(
         domain,
         range: (0.0, 1.0),
         unit: Unit::Rate,
+        log: true,
         lines: windows
             .iter()
             .enumerate()
@@ -320,7 +323,7 @@ async fn build<P: Provider>(
         segments: Vec::new(),
         shaded: shaded.clone(),
     };
-    burn.fit(0.0, 1.0);
+    burn.fit(0.1, 1.0);
 
     let mut volume = TimeChart {
         key: "volume",
@@ -334,6 +337,7 @@ async fn build<P: Provider>(
         domain,
         range: (0.0, 1.0),
         unit: Unit::Count,
+        log: false,
         lines: vec![
             Line {
                 name: "valid".to_string(),
@@ -436,8 +440,8 @@ async fn build<P: Provider>(
                 div { dt { "Budget remaining" } dd data-budget=[current.budget_remaining] { (budget_bar(current.budget_remaining)) } }
                 div { dt { "Fastest burn" } dd { @match &current.fastest_burn { Some(burn) => { (format::rate(Some(burn.rate))) span.sub { (burn.window) } }, None => "—" } } }
                 div { dt { "Empty in" } dd { (format::seconds(current.time_to_exhaustion_seconds)) } }
-                div { dt { "Events in the window" } dd { (format::count(current.good)) " good of " (format::count(current.valid)) span.sub { (format::count(current.bad)) " bad" } } }
-                div { dt { "Window" } dd { (current.window.description) span.sub { (current.window.start) " to " (current.window.end) } } }
+                div { dt { "Valid events" } dd { (format::count(current.valid)) span.sub { (format::count(current.good)) " good, " (format::count(current.bad)) " bad" } } }
+                div { dt { "Window" } dd { (current.window.description) span.sub { "since " (current.window.start.get(..16).unwrap_or(&current.window.start).replace('T', " ")) } } }
                 div { dt { "Coverage" } dd { (format::percent(current.data_quality.window_coverage, 1)) span.sub { "data " (current.data_quality.state) } } }
             }
         }
@@ -461,11 +465,13 @@ async fn build<P: Provider>(
                     }
                 }
             }
-            (timeline("alerts", "Alert rows holding over time (from statuses)", &points, &alert_lanes))
-            // Alert history (issue 10, nines-alerting): once `/api/v1/alerts` lands, its
-            // fired/resolved/notified records go here beside the rows above.
+            div.charts {
+                (timeline("alerts", "Alert rows holding over time (from statuses)", &points, &alert_lanes))
+                (timeline("policy", "Policy state over time", &points, &policy_lane))
+            }
+            // ALERT HISTORY (issue 10, nines-alerting): once `/api/v1/alerts` and its history
+            // land, the fired/resolved/notified records go here, beside the rows above.
             p.sub id="alert-history" { "Alert history (notifications sent, acknowledgements) will show here once the alerting service is in place; the timeline above is computed from statuses." }
-            (timeline("policy", "Policy state over time", &points, &policy_lane))
             @if let Some(policy) = &current.policy_state {
                 p { "Policy " strong { (policy.policy) } ": " (policy.state.as_deref().unwrap_or("no state applies"))
                     @if let Some(reason) = &policy.reason { " (" (reason) ")" }
@@ -494,11 +500,12 @@ async fn build<P: Provider>(
         section {
             h2 { "Achievable target from history" }
             @match &suggestion {
-                Some(suggestion) => {
+                Some(suggestion) if suggestion.achievable.is_some() => {
                     p { "Met in " (format::percent(Some(suggestion.share), 0)) " of " (suggestion.windows) " past windows of " (suggestion.window) ": "
                         strong { (format::percent(suggestion.achievable, SLI_DECIMALS)) }
                         " (target " (format::percent(Some(suggestion.current), SLI_DECIMALS)) ")" }
                 },
+                Some(suggestion) => p.quiet { "Not enough history for a suggestion: " (suggestion.windows) " past windows of " (suggestion.window) " with data." },
                 None => p.quiet { "Not enough history for a suggestion." },
             }
         }
