@@ -22,9 +22,12 @@ owner: team-shop
 policy: standard
 labels:
   tier: critical
+slas:
+  - {name: contract, target: 99.5%, window: month, credits: [{below: 99.5%, credit: 10%}]}
 slos:
   - name: availability
     displayName: Checkout requests succeed
+    sla: contract
     target: 99.9%
     aspirational: 99.95%
     window: 28d
@@ -251,6 +254,33 @@ fn curl_keeps_the_text_table_and_browsers_get_the_dashboard() {
             "{slo} listed"
         );
     }
+    // The SLO page: its charts, the SLA's periods, the spec's origin, escaping.
+    let slo_page = client()
+        .get(format!("{base}/slo/shop/availability?range=1d"))
+        .header("accept", "text/html")
+        .header("cookie", &cookie)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    for chart in ["budget", "sli", "burn", "volume", "alerts", "policy"] {
+        assert!(
+            slo_page.contains(&format!(r#"data-chart="{chart}""#)),
+            "{chart}"
+        );
+    }
+    assert!(slo_page.contains("SLA contract") && slo_page.contains("(current)"));
+    assert!(slo_page.contains("shop.yaml:"), "the spec's file and line");
+    let xss_page = client()
+        .get(format!("{base}/slo/evil/xss"))
+        .header("accept", "text/html")
+        .header("cookie", &cookie)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(xss_page.contains("&lt;script&gt;alert(2)&lt;/script&gt;"));
+    assert!(!xss_page.contains("<script>alert") && !xss_page.contains("<img"));
     // The assets are embedded.
     for asset in ["/assets/dashboard.css", "/assets/dashboard.js"] {
         let response = client().get(format!("{base}{asset}")).send().unwrap();

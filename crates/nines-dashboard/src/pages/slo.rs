@@ -393,6 +393,7 @@ async fn build<P: Provider>(
             tracing::warn!(%error, "dashboard: no suggestion");
             None
         });
+    let sla_periods = sla_history(provider, service, slo_name, &objective, &current).await;
     let state = Risk::of(&current);
     let base = format!("/slo/{service}/{slo_name}");
     let link = |range: &str| {
@@ -484,16 +485,20 @@ async fn build<P: Provider>(
                 h2 { "SLA " (sla.name) }
                 table.data.sla {
                     thead { tr { th scope="col" { "period" } th scope="col" { "attainment" } th scope="col" { "target" } th scope="col" { "met" } th scope="col" { "margin" } th scope="col" { "credit" } } }
-                    tbody { tr {
-                        td { (sla.period_start) " to " (sla.period_end) }
-                        td { (format::percent(sla.attainment, SLI_DECIMALS)) }
-                        td { (format::percent(Some(sla.target), SLI_DECIMALS)) }
-                        td { @match sla.met { Some(true) => "✔ met", Some(false) => "✖ missed", None => "—" } }
-                        td { (format::trim(sla.margin * 100.0, 3)) " points" }
-                        td { (format::percent(sla.credit, 1)) }
-                    } }
+                    tbody {
+                        @for (index, period) in sla_periods.iter().enumerate() {
+                            tr {
+                                td { (period.period_start) " to " (period.period_end) @if index == 0 { " (current)" } }
+                                td { (format::percent(period.attainment, SLI_DECIMALS)) }
+                                td { (format::percent(Some(period.target), SLI_DECIMALS)) }
+                                td { @match period.met { Some(true) => "✔ met", Some(false) => "✖ missed", None => "—" } }
+                                td { (format::trim(period.margin * 100.0, 3)) " points" }
+                                td { (format::percent(period.credit, 1)) }
+                            }
+                        }
+                    }
                 }
-                p.sub { "The current period; earlier periods: change `at`." }
+                p.sub { "The current period and up to " (SLA_PERIODS - 1) " before it, each as evaluated at its last millisecond." }
             }
         }
         (spec_facts(slo, &current))
@@ -517,6 +522,46 @@ async fn build<P: Provider>(
         Some(&format::instant(at)),
         main,
     ))
+}
+
+/// SLA periods the SLO page lists: the current one and five before it (half a year of
+/// monthly periods), each one more evaluation of this SLO.
+const SLA_PERIODS: usize = 6;
+
+/// The SLA's current period and those before it, newest first: each evaluated at the
+/// last millisecond of its period (the current one at the page's instant).
+async fn sla_history<P: Provider>(
+    provider: &P,
+    service: &str,
+    slo: &str,
+    objective: &str,
+    current: &Row,
+) -> Vec<nines_core::report::SlaInfo> {
+    let mut periods: Vec<nines_core::report::SlaInfo> = current.sla.iter().cloned().collect();
+    while periods.len() < SLA_PERIODS {
+        let Some(start) = periods
+            .last()
+            .and_then(|period| format::parse_instant(&period.period_start))
+        else {
+            break;
+        };
+        let Ok(reports) = provider
+            .slo_reports(service.to_string(), slo.to_string(), vec![start - 1])
+            .await
+        else {
+            break;
+        };
+        let Some(period) = reports
+            .first()
+            .and_then(|report| row_of(report, objective))
+            .and_then(|row| row.sla.clone())
+            .filter(|period| period.attainment.is_some())
+        else {
+            break;
+        };
+        periods.push(period);
+    }
+    periods
 }
 
 fn spec_facts(slo: &Slo, row: &Row) -> Markup {
