@@ -111,6 +111,13 @@ pub trait Provider: Send + Sync + 'static {
     /// The store's interval length (one minute by default): chart steps are multiples.
     fn resolution(&self) -> Millis;
 
+    /// True when evaluating every SLO at a few dozen past instants is cheap (the embedded
+    /// store: two lookups a window); false for a Prometheus-compatible backend, where each
+    /// instant costs queries, and the overview then draws no sparklines.
+    fn history_is_cheap(&self) -> bool {
+        true
+    }
+
     /// Now, in milliseconds since the epoch.
     fn now(&self) -> Millis {
         jiff::Timestamp::now().as_millisecond()

@@ -108,6 +108,10 @@ impl nines_dashboard::Provider for Pages {
         self.0.config.auth.token_reads(token.as_bytes())
     }
 
+    fn history_is_cheap(&self) -> bool {
+        self.0.store().is_some()
+    }
+
     fn resolution(&self) -> Millis {
         self.0
             .store()

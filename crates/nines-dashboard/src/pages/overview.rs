@@ -94,7 +94,11 @@ async fn build<P: Provider>(
 
     // Sparklines for the rows shown, one evaluation of every SLO per point.
     let shown_rows: Vec<Row> = shown.iter().map(|(_, row)| (*row).clone()).collect();
-    let plan = sparkline_instants(&shown_rows, at);
+    let plan = if provider.history_is_cheap() {
+        sparkline_instants(&shown_rows, at)
+    } else {
+        BTreeMap::new()
+    };
     let instants: Vec<Millis> = plan
         .values()
         .flatten()
