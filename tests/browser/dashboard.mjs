@@ -235,6 +235,13 @@ try {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `no sideways scrolling on a phone: ${overflow}px`);
   await page.screenshot({ path: join(SCREENSHOTS, "overview-phone.png") });
+  // The dark theme follows the system's preference.
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.goto(`${BASE}/slo/${target.service}/${target.slo}`);
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(background, "rgb(15, 20, 25)", "the dark theme's background");
+  await page.screenshot({ path: join(SCREENSHOTS, "slo-dark.png") });
 
   assert.deepEqual(dialogs, [], "no script ran from a name (no dialog)");
   assert.deepEqual(foreign, [], "no request to another host");
