@@ -327,18 +327,27 @@ pub fn sparkline(values: &[(Millis, Option<f64>)], title: &str) -> Option<Markup
     let high = known.iter().copied().fold(1.0_f64, f64::max);
     let span = (high - low).max(f64::EPSILON);
     let count = values.len().max(2) - 1;
-    let points = values.iter().enumerate().map(|(index, (_, value))| {
-        (
-            index as f64 / count as f64 * SPARK_WIDTH,
-            value.map(|value| 1.0 + (high - value) / span * (SPARK_HEIGHT - 2.0)),
-        )
-    });
-    let zero = 1.0 + high / span * (SPARK_HEIGHT - 2.0);
+    // Whole view-box units: a sparkline is 96 by 22 units, so a unit is under a pixel, and
+    // 1,000 sparklines stay small on the wire.
+    let mut drawn = String::new();
+    let mut pen_down = false;
+    for (index, (_, value)) in values.iter().enumerate() {
+        match value {
+            Some(value) if value.is_finite() => {
+                let x = (index as f64 / count as f64 * SPARK_WIDTH).round();
+                let y = (1.0 + (high - value) / span * (SPARK_HEIGHT - 2.0)).round();
+                let _ = write!(drawn, "{}{x},{y}", if pen_down { 'L' } else { 'M' });
+                pen_down = true;
+            }
+            _ => pen_down = false,
+        }
+    }
+    let zero = (1.0 + high / span * (SPARK_HEIGHT - 2.0)).round();
     Some(html! {
-        svg.spark viewBox={ "0 0 " (SPARK_WIDTH) " " (SPARK_HEIGHT) } role="img" aria-label=(title) {
+        svg.spark viewBox={ "0 0 " (SPARK_WIDTH) " " (SPARK_HEIGHT) } role="img" {
             title { (title) }
-            line.zero x1="0" x2=(SPARK_WIDTH) y1=(format!("{zero:.1}")) y2=(format!("{zero:.1}")) {}
-            path d=(path(points)) {}
+            path.zero d={ "M0," (zero) "H" (SPARK_WIDTH) } {}
+            path d=(drawn) {}
         }
     })
 }

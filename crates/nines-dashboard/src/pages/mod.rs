@@ -62,17 +62,13 @@ pub fn badge(state: State) -> Markup {
     }
 }
 
-/// Budget remaining as a bar with its number.
+/// Budget remaining as a bar with its number: a `<meter>` (no inline style, which the CSP
+/// forbids; the browser marks a low value itself).
 pub fn budget_bar(remaining: Option<f64>) -> Markup {
-    let width = remaining.map_or(0.0, |left| (left.clamp(0.0, 1.0) * 100.0).round());
     html! {
         span.budget {
-            // An SVG bar: a `style` attribute would need `unsafe-inline` in the CSP.
-            svg.bar viewBox="0 0 100 8" aria-hidden="true" preserveAspectRatio="none" {
-                rect.track width="100" height="8" {}
-                rect class=(if remaining.is_some_and(|left| left < crate::risk::AT_RISK_BUDGET) { "fill low" } else { "fill" })
-                    width=(width) height="8" {}
-            }
+            meter min="0" max="1" low=(crate::risk::AT_RISK_BUDGET) optimum="1"
+                value=(remaining.map_or(0.0, |left| left.clamp(0.0, 1.0))) aria-hidden="true" {}
             span.number { (format::percent(remaining, 1)) }
         }
     }
@@ -110,26 +106,26 @@ pub fn rows_table(
 
 fn row_line(state: State, row: &Row, sparkline: Option<&Markup>) -> Markup {
     html! {
-        tr.slo-row class=(state.key())
+        tr class={ "slo-row " (state.key()) }
             data-slo={ (row.service) "/" (row.slo) } data-objective=(row.objective)
             data-state=(state.key())
             data-budget=[row.budget_remaining] data-sli=[row.sli] {
-            td data-label="State" { (badge(state)) }
-            td.name data-label="SLO" {
+            td { (badge(state)) }
+            td.name {
                 a href=(slo_href(row)) { (row.display_name.as_deref().unwrap_or(&row.slo)) }
                 span.sub { (row.slo) " · " (row.objective) " · " (row.window.description) }
                 @if let Some(owner) = &row.owner { span.sub { "owner " (owner) } }
                 @if let Some(error) = &row.error { span.sub.error { (error) } }
             }
-            td.num data-label="SLI / target" {
+            td.num {
                 span.sli { (format::percent(row.sli, SLI_DECIMALS)) }
                 span.sub { "target " (format::percent(Some(row.target), SLI_DECIMALS)) }
             }
-            td data-label="Budget remaining" {
+            td {
                 (budget_bar(row.budget_remaining))
                 @if let Some(spark) = sparkline { (spark) }
             }
-            td.num data-label="Fastest burn" {
+            td.num {
                 @match &row.fastest_burn {
                     Some(burn) => { (format::rate(Some(burn.rate))) span.sub { (burn.window) } },
                     None => "—",
@@ -138,7 +134,7 @@ fn row_line(state: State, row: &Row, sparkline: Option<&Markup>) -> Markup {
                     span.sub { "empty in " (format::seconds(Some(seconds))) }
                 }
             }
-            td data-label="Alerts" {
+            td {
                 @if row.alerts.is_empty() {
                     span.quiet { "none of " (row.alert_rows.len()) }
                 } @else {
@@ -147,7 +143,7 @@ fn row_line(state: State, row: &Row, sparkline: Option<&Markup>) -> Markup {
                     }
                 }
             }
-            td data-label="Policy" {
+            td {
                 @match &row.policy_state {
                     Some(policy) => {
                         span { (policy.state.as_deref().unwrap_or("no state")) }
@@ -160,7 +156,7 @@ fn row_line(state: State, row: &Row, sparkline: Option<&Markup>) -> Markup {
                     None => span.quiet { "none" },
                 }
             }
-            td data-label="SLA" {
+            td {
                 @match &row.sla {
                     Some(sla) => {
                         span { (format::percent(sla.attainment, SLI_DECIMALS)) }
@@ -171,13 +167,13 @@ fn row_line(state: State, row: &Row, sparkline: Option<&Markup>) -> Markup {
                     None => span.quiet { "—" },
                 }
             }
-            td.num data-label="Coverage" {
+            td.num {
                 (format::percent(row.data_quality.window_coverage, 1))
                 @if row.data_quality.state != "current" { span.sub.warn { "data " (row.data_quality.state) } }
             }
-            td data-label="Review due" {
+            td {
                 @match &row.review.due {
-                    Some(due) => { span class=@if row.review.overdue { "overdue" } { (due) @if row.review.overdue { " (overdue)" } } },
+                    Some(due) => { @if row.review.overdue { span.overdue { (due) " (overdue)" } } @else { (due) } },
                     None => span.quiet { "—" },
                 }
             }
@@ -192,9 +188,9 @@ pub fn budget_sparkline(points: &[(Millis, Option<f64>)]) -> Option<Markup> {
     charts::sparkline(
         points,
         &format!(
-            "budget remaining from {} to {}: {} to {}",
-            format::instant(first),
-            format::instant(last),
+            "budget remaining {} → {}: {} → {}",
+            format::short_instant(first),
+            format::short_instant(last),
             format::percent(points.first()?.1, 1),
             format::percent(points.last()?.1, 1)
         ),

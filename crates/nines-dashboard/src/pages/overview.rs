@@ -19,13 +19,14 @@ use crate::{PageError, Provider};
 /// Service, SLO and objective names.
 type ObjectiveKey<'a> = (&'a str, &'a str, &'a str);
 
-/// Points of an overview sparkline: a day-level shape of a 28-day window, small on the wire.
-pub const SPARKLINE_POINTS: i64 = 24;
+/// Points of an overview sparkline: the shape of the window in twelve steps. Each point is
+/// one evaluation of every SLO, so this is what the overview's time is made of.
+pub const SPARKLINE_POINTS: i64 = 12;
 
 /// Distinct window starts the overview draws sparklines for: each costs
 /// [`SPARKLINE_POINTS`] evaluations of every SLO, so a catalog with many window lengths
-/// gets sparklines for the four most common and says so for the rest.
-pub const MAX_SPARKLINE_WINDOWS: usize = 4;
+/// gets sparklines for the two most common (a page's worth of time), none for the rest.
+pub const MAX_SPARKLINE_WINDOWS: usize = 2;
 
 /// `GET /` for a browser: the overview page. The server calls this when the request
 /// prefers HTML ([`crate::wants_html`]).
