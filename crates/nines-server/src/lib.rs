@@ -15,6 +15,7 @@
 
 pub mod auth;
 mod body;
+mod compress;
 pub mod error;
 pub mod limits;
 mod listener;
@@ -49,6 +50,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(pages)
         .fallback_service(routes)
+        .layer(axum::middleware::from_fn(compress::html_gzip))
         .layer(axum::middleware::from_fn(routes::log_requests))
 }
 

@@ -254,6 +254,22 @@ fn curl_keeps_the_text_table_and_browsers_get_the_dashboard() {
             "{slo} listed"
         );
     }
+    // Pages go gzipped to a browser that accepts it (a 1,000-objective overview is ~1.4 MB).
+    let zipped = client()
+        .get(format!("{base}/"))
+        .header("accept", "text/html")
+        .header("accept-encoding", "gzip, deflate")
+        .header("cookie", &cookie)
+        .send()
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&zipped.bytes().unwrap()[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert!(unzipped.contains(r#"data-slo="shop/availability""#));
     // The SLO page: its charts, the SLA's periods, the spec's origin, escaping.
     let slo_page = client()
         .get(format!("{base}/slo/shop/availability?range=1d"))
