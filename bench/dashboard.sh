@@ -27,12 +27,12 @@ measure() {
   curl -sf -o /dev/null -H 'Accept: text/html' "$url"   # warm-up
   local times=() size=0
   for run in 1 2 3 4 5; do
-    read -r seconds size < <(curl -sf -o /dev/null -H 'Accept: text/html' -w '%{time_total} %{size_download}\n' "$url")
+    read -r seconds size < <(curl -sf -o /dev/null -H 'Accept: text/html' -H 'Accept-Encoding: gzip' -w '%{time_total} %{size_download}\n' "$url")
     times+=("$(python3 -c "print(round($seconds*1000))")")
   done
-  local gzip_size
-  gzip_size=$(curl -sf -H 'Accept: text/html' "$url" | gzip -c | wc -c)
-  echo "$name: median $(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p) ms (of ${times[*]} ms), $size bytes ($gzip_size gzipped)"
+  local raw_size
+  raw_size=$(curl -sf -H 'Accept: text/html' "$url" | wc -c)
+  echo "$name: median $(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p) ms (of ${times[*]} ms), $size bytes on the wire (gzip), $raw_size raw"
 }
 measure "overview (/)" "$base/"
 measure "SLO page ($slo, whole window)" "$base/slo/$slo"
