@@ -13,6 +13,9 @@ need victoria-metrics victoria-metrics   # the backend against VictoriaMetrics
 need openssl openssl           # certificates for the TLS backend test
 need prometheus-alertmanager prometheus-alertmanager   # delivery to a real Alertmanager (issue 10)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || packages+=(python3-aiosmtpd)   # a real SMTP server for e-mail delivery
+need chromium chromium         # the dashboard's browser tests (crates/nines/tests/dashboard.rs)
+need node nodejs               # runs tests/browser/dashboard.mjs (playwright-core)
+need npm npm                   # installs playwright-core from tests/browser/package-lock.json
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing: ${packages[*]}" >&2
@@ -22,6 +25,12 @@ if [ ${#packages[@]} -gt 0 ]; then
   fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+# playwright-core (pure JavaScript, no browser download) drives Debian's chromium.
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  echo "installing: playwright-core (npm ci in tests/browser)" >&2
+  npm ci --prefix tests/browser --no-audit --no-fund >/dev/null
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then

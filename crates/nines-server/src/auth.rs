@@ -89,7 +89,38 @@ fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
         .then(|| value[7..].trim_ascii())
 }
 
+/// The read token a browser keeps in the dashboard's cookie (`nines_token=`), if any.
+fn cookie_token(headers: &HeaderMap) -> Option<&[u8]> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|byte| *byte == b';'))
+        .map(<[u8]>::trim_ascii)
+        .find_map(|pair| {
+            pair.strip_prefix(nines_dashboard::TOKEN_COOKIE.as_bytes())
+                .and_then(|rest| rest.strip_prefix(b"="))
+        })
+}
+
 impl Auth {
+    /// Lets a dashboard page (a `GET`) through: as [`Auth::check`] for reads, and also
+    /// with the read or write token in the dashboard's `HttpOnly`, `SameSite=Strict`
+    /// cookie. Only pages accept the cookie; the API keeps to bearer tokens.
+    pub fn may_read_page(&self, headers: &HeaderMap) -> bool {
+        if self.check(Access::Read, headers).is_ok() {
+            return true;
+        }
+        cookie_token(headers).is_some_and(|presented| self.token_reads(presented))
+    }
+
+    /// True when `presented` is the read or the write token (the dashboard's form).
+    pub fn token_reads(&self, presented: &[u8]) -> bool {
+        [&self.read, &self.write]
+            .into_iter()
+            .flatten()
+            .any(|token| token.matches(presented))
+    }
+
     /// Lets the request through or says why not (401 without or with a wrong token, 403
     /// when writes are disabled).
     pub fn check(&self, access: Access, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -201,6 +232,34 @@ mod tests {
             auth.check(Access::Write, &headers("Bearer read-token-0123456789"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn pages_accept_the_token_cookie_and_the_api_does_not() {
+        // issue 11.5: a browser cannot send a bearer header, so pages read a cookie.
+        let auth = Auth {
+            write: Some(Token::new("write-token-0123456789").unwrap()),
+            read: Some(Token::new("read-token-0123456789").unwrap()),
+            insecure_no_auth: false,
+        };
+        let mut cookie = HeaderMap::new();
+        cookie.insert(
+            axum::http::header::COOKIE,
+            "theme=dark; nines_token=read-token-0123456789"
+                .parse()
+                .unwrap(),
+        );
+        assert!(auth.may_read_page(&cookie));
+        assert!(auth.check(Access::Read, &cookie).is_err());
+        let mut wrong = HeaderMap::new();
+        wrong.insert(
+            axum::http::header::COOKIE,
+            "nines_token=read-token-012345678".parse().unwrap(),
+        );
+        assert!(!auth.may_read_page(&wrong));
+        assert!(!auth.may_read_page(&HeaderMap::new()));
+        assert!(auth.may_read_page(&headers("Bearer read-token-0123456789")));
+        assert!(!Auth::default().token_reads(b"anything"));
     }
 
     #[test]

@@ -16,9 +16,11 @@
 pub mod alerts;
 pub mod auth;
 mod body;
+mod compress;
 pub mod error;
 pub mod limits;
 mod listener;
+mod pages;
 mod routes;
 pub mod state;
 
@@ -51,8 +53,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state.clone());
     // Logging wraps the whole router, so it sees the final response (axum adds `Allow`
     // to a 405 outside the route's own layers).
+    // The dashboard's pages (`/` itself is negotiated in the routes: HTML or text).
+    let pages = nines_dashboard::router(Arc::new(pages::Pages(state.clone())));
     outer
+        .merge(pages)
         .fallback_service(routes)
+        .layer(axum::middleware::from_fn(compress::html_gzip))
         .layer(axum::middleware::from_fn_with_state(
             state,
             routes::log_requests,

@@ -4,7 +4,7 @@ mod admin;
 mod ingest;
 mod metrics;
 mod reports;
-mod status;
+pub(crate) mod status;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -77,6 +77,56 @@ pub(super) async fn build_report(
         .map(|report| with_unmeasured(state, report))
 }
 
+/// The report of every SLO at each of `instants` (one evaluation pass, one engine): the
+/// dashboard's overview and its sparklines. Each equals `build_report` at its instant.
+pub(crate) async fn reports_at(
+    state: &Arc<AppState>,
+    instants: Vec<Millis>,
+) -> Result<Vec<Report>, ApiError> {
+    let Some(last) = instants.iter().copied().max() else {
+        return Ok(Vec::new());
+    };
+    let reports = state
+        .evaluate(last, move |specs, source| {
+            let engine = Engine::new(&specs.catalog, Options::default());
+            Ok(instants
+                .iter()
+                .map(|at| Report::of_service(engine.evaluate_all(source, *at), *at, None))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(reports
+        .into_iter()
+        .map(|report| with_unmeasured(state, report))
+        .collect())
+}
+
+/// One SLO's report (every objective) at each of `instants`, with the instants where it
+/// has no status left out: the series endpoint's points and the dashboard's charts.
+pub(crate) async fn slo_reports(
+    state: &Arc<AppState>,
+    service: String,
+    slo: String,
+    instants: Vec<Millis>,
+) -> Result<Vec<Report>, ApiError> {
+    let Some(last) = instants.iter().copied().max() else {
+        return Ok(Vec::new());
+    };
+    state
+        .evaluate(last, move |specs, source| {
+            let engine = Engine::new(&specs.catalog, Options::default());
+            Ok(instants
+                .iter()
+                .filter_map(|at| {
+                    engine
+                        .evaluate(source, &service, &slo, *at)
+                        .map(|status| Report::new(&[status], *at))
+                })
+                .collect::<Vec<_>>())
+        })
+        .await
+}
+
 /// Adds the store's counts of events an SLI could not judge to each row's data quality
 /// (issue 8.7).
 fn with_unmeasured(state: &AppState, mut report: Report) -> Report {
@@ -86,11 +136,18 @@ fn with_unmeasured(state: &AppState, mut report: Report) -> Report {
     report
 }
 
-/// `GET /`: the status table in words, with where to look next.
+/// `GET /`: the dashboard's overview for a browser (`Accept: text/html`), otherwise the
+/// status table in words, with where to look next.
 pub async fn index(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    if nines_dashboard::wants_html(&headers) {
+        let pages = crate::pages::Pages(state);
+        return Ok(nines_dashboard::overview(&pages, &headers, &uri, &query).await);
+    }
     state.config.auth.check(Access::Read, &headers)?;
     let at = now();
     let report = build_report(&state, at, None).await?;
@@ -249,38 +306,31 @@ pub async fn series(
             .map(|objective| objective.name.clone())
             .unwrap_or_default(),
     };
-    let (service_name, slo_name, objective_name) =
-        (service.clone(), slo.clone(), objective.clone());
-    let points = state
-        .evaluate(to, move |specs, source| {
-            let engine = Engine::new(&specs.catalog, Options::default());
-            let mut out = Vec::new();
-            let mut at = from;
-            while at <= to {
-                if let Some(status) = engine.evaluate(source, &service_name, &slo_name, at) {
-                    let report = Report::new(&[status], at);
-                    if let Some(row) = report
-                        .objectives
-                        .into_iter()
-                        .find(|row| row.objective == objective_name)
-                    {
-                        out.push(Point {
-                            at: report::timestamp(at),
-                            sli: row.sli,
-                            good: row.good,
-                            valid: row.valid,
-                            budget_remaining: row.budget_remaining,
-                            burn_rates: row.burn_rates,
-                            alerts: row.alerts.into_iter().map(|alert| alert.name).collect(),
-                            policy_state: row.policy_state.and_then(|policy| policy.state),
-                        });
-                    }
-                }
-                at += step;
-            }
-            Ok(out)
+    let instants: Vec<Millis> = (0..)
+        .map(|index| from + step * index)
+        .take_while(|at| *at <= to)
+        .collect();
+    let reports = slo_reports(&state, service.clone(), slo.clone(), instants).await?;
+    let points: Vec<Point> = reports
+        .into_iter()
+        .filter_map(|report| {
+            let at = report.at;
+            report
+                .objectives
+                .into_iter()
+                .find(|row| row.objective == objective)
+                .map(|row| Point {
+                    at,
+                    sli: row.sli,
+                    good: row.good,
+                    valid: row.valid,
+                    budget_remaining: row.budget_remaining,
+                    burn_rates: row.burn_rates,
+                    alerts: row.alerts.into_iter().map(|alert| alert.name).collect(),
+                    policy_state: row.policy_state.and_then(|policy| policy.state),
+                })
         })
-        .await?;
+        .collect();
     Ok(Json(serde_json::json!({
         "schema": "nines.series/v1",
         "service": service,
@@ -292,6 +342,28 @@ pub async fn series(
         "points": points,
     }))
     .into_response())
+}
+
+/// The release gate's decision for `service` at `at` (the gate endpoint and the
+/// dashboard's "may I ship?").
+pub(crate) async fn gate_decision(
+    state: &Arc<AppState>,
+    service: String,
+    change_type: Option<String>,
+    at: Millis,
+) -> Result<report::GateDecision, ApiError> {
+    state
+        .evaluate(at, move |specs, source| {
+            let engine = Engine::new(&specs.catalog, Options::default());
+            let statuses = engine.evaluate_all(source, at);
+            Ok(report::gate(
+                &statuses,
+                &service,
+                change_type.as_deref(),
+                at,
+            ))
+        })
+        .await
 }
 
 /// `GET /api/v1/gate?service=&change_type=&at=&format=json|text`: the release gate.
@@ -309,18 +381,7 @@ pub async fn gate(
         .to_string();
     let change_type = params.get("change_type").map(str::to_string);
     known_service(&state.specs(), &service)?;
-    let decision = state
-        .evaluate(at, move |specs, source| {
-            let engine = Engine::new(&specs.catalog, Options::default());
-            let statuses = engine.evaluate_all(source, at);
-            Ok(report::gate(
-                &statuses,
-                &service,
-                change_type.as_deref(),
-                at,
-            ))
-        })
-        .await?;
+    let decision = gate_decision(&state, service, change_type, at).await?;
     Ok(match format {
         "text" => text(report::gate_text(&decision)),
         _ => Json(decision).into_response(),
@@ -376,7 +437,24 @@ pub async fn suggest(
             "the store holds no data yet: nothing to suggest from",
         ));
     };
-    let suggestions = state
+    let suggestions = suggestions(&state, targets, objective, at, history, share).await?;
+    Ok(match format {
+        "text" => text(report::suggestions_text(&suggestions)),
+        _ => Json(suggestions).into_response(),
+    })
+}
+
+/// Achievable targets of `targets` (service, SLO) from `history` (the suggest endpoint and
+/// the dashboard's SLO page).
+pub(crate) async fn suggestions(
+    state: &Arc<AppState>,
+    targets: Vec<(String, String)>,
+    objective: Option<String>,
+    at: Millis,
+    history: nines_core::source::TimeRange,
+    share: f64,
+) -> Result<Vec<nines_core::engine::suggest::Suggestion>, ApiError> {
+    state
         .evaluate(at, move |specs, source| {
             let engine = Engine::new(&specs.catalog, Options::default());
             let mut suggestions = Vec::new();
@@ -395,9 +473,5 @@ pub async fn suggest(
             }
             Ok(suggestions)
         })
-        .await?;
-    Ok(match format {
-        "text" => text(report::suggestions_text(&suggestions)),
-        _ => Json(suggestions).into_response(),
-    })
+        .await
 }

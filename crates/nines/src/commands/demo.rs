@@ -241,13 +241,17 @@ fn banner(base: &str, token: Option<&str>, directory: &std::path::Path, table: &
     let mut text = String::new();
     let _ = writeln!(
         text,
+        "Dashboard: {base}/   (open it in a browser; docs/dashboard.md)\n"
+    );
+    let _ = writeln!(
+        text,
         "nines demo: the example shop with 35 days of traffic, live events every second\n"
     );
     let _ = writeln!(text, "{table}");
     let _ = writeln!(text, "Where to look:");
     let _ = writeln!(
         text,
-        "  {base}/                                  the status table, live"
+        "  {base}/                                  the dashboard in a browser; the status table with curl"
     );
     let _ = writeln!(
         text,
