@@ -381,14 +381,16 @@ fn counts_from_prometheus_remote_write_match_prometheus() {
         (from_backend - month).abs() < 1e-6 * month,
         "report --prometheus {from_backend}, increase() {month}"
     );
-    // And a server reading Prometheus serves them, with ingestion off.
+    // And a server reading Prometheus serves them, with ingestion off. It keeps its alert
+    // state in a --data of its own: the writer above still holds its store.
+    let reader_data = format!("{data}-reader");
     let reader = ServerProcess::start(
         &[
             "serve",
             "--specs",
             &specs,
             "--data",
-            &data,
+            &reader_data,
             "--listen",
             "127.0.0.1:0",
             "--prometheus",
