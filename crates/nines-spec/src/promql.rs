@@ -33,10 +33,113 @@ pub const MAX_OPERATORS: usize = 256;
 /// for generated ones and keeps parsing time bounded.
 pub const MAX_LENGTH: usize = 64 * 1024;
 
+/// Longest duration accepted in a range, subquery or `offset`, in seconds (about 317
+/// years). The PromQL parser turns a plain number there into a `Duration` in a way that
+/// panics on a huge, infinite or NaN value (`x[0:1e300]`, found by fuzzing), so such
+/// numbers are refused before it sees them.
+pub const MAX_DURATION_SECONDS: f64 = 1e10;
+
 /// Checks, in one linear pass and before the query reaches the (recursive) PromQL parser,
-/// that its length, bracket nesting and number of binary operators are within bounds.
+/// that its length, bracket nesting and number of binary operators are within bounds, and
+/// that numbers written as durations are finite and at most [`MAX_DURATION_SECONDS`].
 /// String literals and comments are skipped.
 pub fn check_bounds(query: &str) -> Result<(), String> {
+    check_nesting(query)?;
+    check_durations(query)
+}
+
+/// The value of a number token as the PromQL parser reads it (decimal, exponent, `Inf`,
+/// `NaN`, hexadecimal); `None` for other tokens (`5m`, names).
+fn number_value(token: &str) -> Option<f64> {
+    if let Some(hex) = token
+        .strip_prefix("0x")
+        .or_else(|| token.strip_prefix("0X"))
+    {
+        if hex.is_empty() || !hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return None;
+        }
+        let digits = hex.trim_start_matches('0');
+        return Some(if digits.len() > 16 {
+            f64::INFINITY
+        } else {
+            u64::from_str_radix(if digits.is_empty() { "0" } else { digits }, 16)
+                .map_or(f64::INFINITY, |value| value as f64)
+        });
+    }
+    token.parse::<f64>().ok()
+}
+
+/// Refuses numbers the parser would turn into a `Duration` (inside `[...]` and after
+/// `offset`) when they are not finite or longer than [`MAX_DURATION_SECONDS`].
+fn check_durations(query: &str) -> Result<(), String> {
+    let bytes = query.as_bytes();
+    let mut square = 0usize;
+    let mut after_offset = false;
+    let mut index = 0;
+    let word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'.';
+    while index < bytes.len() {
+        match bytes[index] {
+            quote @ (b'"' | b'\'' | b'`') => {
+                index += 1;
+                while index < bytes.len() && bytes[index] != quote {
+                    if bytes[index] == b'\\' && quote != b'`' {
+                        index += 1;
+                    }
+                    index += 1;
+                }
+                index += 1;
+                after_offset = false;
+            }
+            b'#' => {
+                while index < bytes.len() && bytes[index] != b'\n' {
+                    index += 1;
+                }
+            }
+            b'[' => {
+                square += 1;
+                index += 1;
+            }
+            b']' => {
+                square = square.saturating_sub(1);
+                index += 1;
+                after_offset = false;
+            }
+            byte if word(byte) => {
+                let start = index;
+                while index < bytes.len() && word(bytes[index]) {
+                    index += 1;
+                    // An exponent's sign belongs to the number: `1e+300`.
+                    if index + 1 < bytes.len()
+                        && matches!(bytes[index - 1], b'e' | b'E')
+                        && matches!(bytes[index], b'+' | b'-')
+                        && bytes[index + 1].is_ascii_digit()
+                        && (bytes[start].is_ascii_digit() || bytes[start] == b'.')
+                    {
+                        index += 1;
+                    }
+                }
+                let token = &query[start..index];
+                if (square > 0 || after_offset)
+                    && let Some(value) = number_value(token)
+                    && !(value.is_finite() && value.abs() <= MAX_DURATION_SECONDS)
+                {
+                    return Err(format!(
+                        "the duration `{token}` (at byte {start}) is out of range: at most {MAX_DURATION_SECONDS:e} seconds"
+                    ));
+                }
+                after_offset = token.eq_ignore_ascii_case("offset");
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | b'-' | b'+' => index += 1,
+            _ => {
+                index += 1;
+                after_offset = false;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_nesting(query: &str) -> Result<(), String> {
     if query.len() > MAX_LENGTH {
         return Err(format!(
             "the query is {} bytes long, more than the {MAX_LENGTH} allowed",
@@ -175,6 +278,45 @@ pub fn selector(query: &str) -> Option<Selector> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Found by `scripts/fuzz.sh ci` (promql target): the parser's `Duration::from_secs_f64`
+    // panicked on a huge step in a subquery. Such durations are refused with a message.
+    #[test]
+    fn huge_or_infinite_durations_are_refused_not_a_panic() {
+        let found = "ootend()-----------m[0:66666666666666666666666666666666666666]--------------end()----------";
+        assert!(
+            check(found).unwrap_err().contains("out of range"),
+            "{:?}",
+            check(found)
+        );
+        for query in [
+            "x[1e300]",
+            "x[5m:1e+300]",
+            "x[Inf]",
+            "x[NaN:1m]",
+            "x[0xFFFFFFFFFFFFFFFFFF]",
+            "x offset 1e300",
+            "x offset -Inf",
+            "rate(x[5m] offset 99999999999)",
+        ] {
+            let problem = check(query).unwrap_err();
+            assert!(problem.contains("out of range"), "{query}: {problem}");
+            assert!(selector(query).is_none(), "{query}");
+        }
+        // Ordinary durations and numbers outside durations are untouched.
+        for query in [
+            "rate(x[5m])",
+            "x[1h:30s]",
+            "x[300]",
+            "x offset 5m",
+            "x offset -1h",
+            "x > 1e300",
+            "x @ 1609746000",
+            "http2_requests_total[5m]",
+        ] {
+            assert!(check(query).is_ok(), "{query}: {:?}", check(query));
+        }
+    }
 
     #[test]
     fn checks_queries() {
