@@ -761,20 +761,7 @@ fn a_sigterm_right_after_listening_is_a_graceful_shutdown() {
     // SIGTERM sent as soon as the line appeared could kill the process unannounced.
     let directory = TempDir::new();
     directory.write("specs/shop.yaml", SPEC);
-    let specs = directory.path().join("specs").display().to_string();
-    let data = directory.path().join("data").display().to_string();
-    let mut server = ServerProcess::start(
-        &[
-            "serve",
-            "--specs",
-            &specs,
-            "--data",
-            &data,
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        &[("NINES_WRITE_TOKEN", TOKEN)],
-    );
+    let mut server = serve(&directory);
     server.signal("TERM");
     assert_eq!(server.wait(), Some(0), "{}", server.log());
     assert!(server.log().contains("stopped"), "{}", server.log());

@@ -31,20 +31,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
             if let Some(service) = &args.service {
                 params.push(("service", service));
             }
-            return Ok(match remote.get("/api/v1/slos", &params) {
-                Ok(body) if args.output == ReportFormat::Json => {
-                    output::json(&serde_json::from_str::<serde_json::Value>(&body)?)?;
-                    Status::Success
-                }
-                Ok(body) => {
-                    output::data(&body);
-                    Status::Success
-                }
-                Err(message) => {
-                    output::error(&message);
-                    Status::Error
-                }
-            });
+            return print_remote(&remote, "/api/v1/slos", &params, args.output);
         }
     };
     if let Some(service) = &args.service
@@ -108,20 +95,7 @@ fn period(args: &ReportArgs) -> anyhow::Result<Status> {
             if let Some(service) = &args.service {
                 params.push(("service", service));
             }
-            return Ok(match remote.get("/api/v1/reports", &params) {
-                Ok(body) if args.output == ReportFormat::Json => {
-                    output::json(&serde_json::from_str::<serde_json::Value>(&body)?)?;
-                    Status::Success
-                }
-                Ok(body) => {
-                    output::data(&body);
-                    Status::Success
-                }
-                Err(message) => {
-                    output::error(&message);
-                    Status::Error
-                }
-            });
+            return print_remote(&remote, "/api/v1/reports", &params, args.output);
         }
     };
     if let Some(service) = &args.service
@@ -175,4 +149,27 @@ fn period(args: &ReportArgs) -> anyhow::Result<Status> {
         return Ok(Status::Error);
     }
     Ok(Status::Success)
+}
+
+/// Asks a server for `path` and prints its answer: JSON re-indented, anything else as is.
+fn print_remote(
+    remote: &crate::commands::remote::Remote,
+    path: &str,
+    params: &[(&str, &str)],
+    format: ReportFormat,
+) -> anyhow::Result<Status> {
+    Ok(match remote.get(path, params) {
+        Ok(body) if format == ReportFormat::Json => {
+            output::json(&serde_json::from_str::<serde_json::Value>(&body)?)?;
+            Status::Success
+        }
+        Ok(body) => {
+            output::data(&body);
+            Status::Success
+        }
+        Err(message) => {
+            output::error(&message);
+            Status::Error
+        }
+    })
 }
